@@ -1,0 +1,87 @@
+"""Shared fixtures: the trio of users (official of town A, observer of town A, official
+of town B), service checks that skip locally but fail under CI=true, eager Celery."""
+
+import os
+
+import pytest
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need_service(available: bool, reason: str) -> None:
+    """Skip a test whose service is missing on this machine; fail it under CI."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    # Unit tests run tasks in-process; the Celery integration test starts a real worker.
+    from wuxing.celery import app
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_cross_test_cache(settings):
+    from django.core.cache import cache
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def town_a(db):
+    return factories.TownFactory(name="甲镇")
+
+
+@pytest.fixture
+def town_b(db):
+    return factories.TownFactory(name="乙镇")
+
+
+@pytest.fixture
+def village_a(town_a):
+    return factories.VillageFactory(town=town_a, name="甲村")
+
+
+@pytest.fixture
+def village_b(town_b):
+    return factories.VillageFactory(town=town_b, name="乙村")
+
+
+@pytest.fixture
+def official_a(town_a):
+    return factories.user_with_role("town_official", unit=town_a)
+
+
+@pytest.fixture
+def observer_a(town_a):
+    return factories.user_with_role("observer", unit=town_a)
+
+
+@pytest.fixture
+def official_b(town_b):
+    return factories.user_with_role("town_official", unit=town_b)
+
+
+@pytest.fixture
+def leader_a(town_a):
+    return factories.user_with_role("town_leader", unit=town_a)
+
+
+@pytest.fixture
+def secretary_a(village_a):
+    return factories.user_with_role("village_secretary", village=village_a)
+
+
+@pytest.fixture
+def demo(db):
+    """The demo county of `load_demo` (tree and users)."""
+    from villages import demo as demo_module
+    return demo_module.load_tree_and_users()

@@ -1,0 +1,218 @@
+"""The administrative tree, villages, Party branches and the town's working groups.
+
+Every unit and village carries its 12-digit statistical division code. A unit's
+`prefix` (2, 4, 6 or 9 significant digits) is a prefix of every code below it, so
+"everything under unit X" is one indexed `code__startswith=X.prefix` filter.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from scoring.stars import StarCode
+from wuxing.accounts.access import ScopedQuerySet
+
+code_validator = RegexValidator(r"^\d{12}$", _("A division code has exactly 12 digits."))
+
+
+class UnitLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County or district")
+    TOWN = "town", _("Town or subdistrict")
+
+
+PREFIX_LENGTH = {UnitLevel.PROVINCE: 2, UnitLevel.CITY: 4, UnitLevel.COUNTY: 6,
+                 UnitLevel.TOWN: 9}
+
+
+class AdminUnitQuerySet(ScopedQuerySet):
+    scope_field = "code"
+
+    def towns(self):
+        return self.filter(level=UnitLevel.TOWN)
+
+    def visible_to(self, user):
+        """Units inside the user's jurisdiction, plus the units above it (for breadcrumbs)."""
+        return super().visible_to(user)
+
+
+class AdminUnit(models.Model):
+    code = models.CharField(_("division code"), max_length=12, unique=True,
+                            validators=[code_validator])
+    name = models.CharField(_("name"), max_length=60)
+    level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="children", verbose_name=_("parent unit"))
+
+    objects = AdminUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: PREFIX_LENGTH[self.level]]
+
+    @property
+    def division_code(self) -> str:
+        return self.code
+
+
+class ManagementArea(models.Model):
+    """A 管区: an informal grouping of a town's villages, each with its promotion group."""
+
+    town = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="areas",
+                             limit_choices_to={"level": UnitLevel.TOWN},
+                             verbose_name=_("town"))
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        ordering = ["town__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["town", "name"],
+                                               name="unique_area_name_per_town")]
+        verbose_name = _("management area")
+        verbose_name_plural = _("management areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VillageQuerySet(ScopedQuerySet):
+    scope_field = "code"
+
+    def under(self, prefix: str):
+        return self.filter(code__startswith=prefix)
+
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(models.Q(name__icontains=text) | models.Q(code__startswith=text))
+
+    def for_list(self):
+        return self.select_related("town", "area", "branch")
+
+
+class Village(models.Model):
+    code = models.CharField(_("division code"), max_length=12, unique=True,
+                            validators=[code_validator])
+    name = models.CharField(_("name"), max_length=60)
+    town = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="villages",
+                             limit_choices_to={"level": UnitLevel.TOWN},
+                             verbose_name=_("town"))
+    area = models.ForeignKey(ManagementArea, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="villages",
+                             verbose_name=_("management area"))
+    population = models.PositiveIntegerField(_("population"), default=0)
+    households = models.PositiveIntegerField(_("households"), default=0)
+    party_members = models.PositiveIntegerField(_("Party members"), default=0)
+    farmland_mu = models.DecimalField(_("farmland (mu)"), max_digits=10, decimal_places=1,
+                                      default=0, validators=[MinValueValidator(0)])
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6,
+                                   null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6,
+                                    null=True, blank=True)
+
+    objects = VillageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def division_code(self) -> str:
+        return self.code
+
+
+class BranchType(models.TextChoices):
+    BRANCH = "branch", _("Party branch")
+    GENERAL = "general", _("General Party branch")
+    COMMITTEE = "committee", _("Party committee")
+
+
+class PartyBranch(models.Model):
+    village = models.OneToOneField(Village, on_delete=models.CASCADE, related_name="branch",
+                                   verbose_name=_("village"))
+    name = models.CharField(_("name"), max_length=80)
+    branch_type = models.CharField(_("type"), max_length=10, choices=BranchType.choices,
+                                   default=BranchType.BRANCH)
+    secretary_name = models.CharField(_("secretary"), max_length=40, blank=True)
+    secretary = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="branches",
+                                  verbose_name=_("secretary's account"))
+    member_count = models.PositiveIntegerField(_("members"), default=0)
+
+    class Meta:
+        ordering = ["village__code"]
+        verbose_name = _("Party branch")
+        verbose_name_plural = _("Party branches")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupKind(models.TextChoices):
+    STAR = "star", _("Star working group")
+    PROMOTION = "promotion", _("Promotion group")
+    CONTACT = "contact", _("Village-contact cadres")
+
+
+class WorkingGroupQuerySet(ScopedQuerySet):
+    scope_field = "town__code"
+
+    def covering(self, village):
+        return self.filter(villages=village)
+
+    def of_member(self, user):
+        return self.filter(models.Q(members=user) | models.Q(leader=user)).distinct()
+
+
+class WorkingGroup(models.Model):
+    """一星一专班 (one per star), a promotion group (one per 管区), or contact cadres."""
+
+    town = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="groups",
+                             limit_choices_to={"level": UnitLevel.TOWN},
+                             verbose_name=_("town"))
+    kind = models.CharField(_("kind"), max_length=10, choices=GroupKind.choices)
+    star = models.CharField(_("star"), max_length=10, choices=StarCode.choices, blank=True)
+    area = models.ForeignKey(ManagementArea, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="groups",
+                             verbose_name=_("management area"))
+    name = models.CharField(_("name"), max_length=80)
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                               null=True, blank=True, related_name="led_groups",
+                               verbose_name=_("leader"))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
+                                     related_name="working_groups",
+                                     verbose_name=_("members"))
+    villages = models.ManyToManyField(Village, blank=True, related_name="groups",
+                                      verbose_name=_("villages covered"))
+
+    objects = WorkingGroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["town__code", "kind", "star", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "star"], condition=models.Q(kind="star"),
+                                    name="one_star_group_per_star_and_town"),
+        ]
+        verbose_name = _("working group")
+        verbose_name_plural = _("working groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def division_code(self) -> str:
+        return self.town.code

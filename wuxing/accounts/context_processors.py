@@ -1,0 +1,16 @@
+from .access import roles_of
+from .roles import Role
+
+
+def navigation(request):
+    """Role flags for the navigation bar, computed once per request."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = roles_of(user)
+    return {
+        "nav_roles": roles,
+        "nav_is_town": bool(roles & {Role.TOWN_OFFICIAL, Role.TOWN_LEADER}),
+        "nav_is_county": bool(roles & {Role.COUNTY_REVIEWER, Role.ADMIN}),
+        "nav_is_village": Role.VILLAGE_SECRETARY in roles,
+    }

@@ -1,0 +1,30 @@
+"""Cross-cutting views: the role-based start page and the error pages."""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from wuxing.accounts.access import roles_of
+from wuxing.accounts.roles import Role
+
+
+def start_page_for(user) -> str:
+    """The URL each role starts from. Later features give roles richer start pages."""
+    roles = roles_of(user)
+    if roles == {Role.VILLAGE_SECRETARY}:
+        village = user.memberships.filter(village__isnull=False).values_list(
+            "village__code", flat=True).first()
+        if village:
+            return reverse("villages:detail", args=[village])
+    return reverse("villages:list")
+
+
+def home(request):
+    return redirect(start_page_for(request.user))
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": exception}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
