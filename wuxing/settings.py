@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "wuxing.accounts",
     "villages",
     "scoring",
+    "scoring.progress",
 ]
 
 MIDDLEWARE = [

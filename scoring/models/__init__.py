@@ -1,0 +1,7 @@
+from .assessments import Assessment, AssessmentKind
+from .standards import (BranchRule, Cadence, Combine, Comparison, Indicator, IndicatorRole,
+                        RuleSet, RuleSetStar, RuleSetStatus, Star, ValueKind)
+
+__all__ = ["Assessment", "AssessmentKind", "BranchRule", "Cadence", "Combine", "Comparison",
+           "Indicator", "IndicatorRole", "RuleSet", "RuleSetStar", "RuleSetStatus", "Star",
+           "ValueKind"]
