@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import combinations, product
+from operator import attrgetter
 
 STAR_CODES: tuple[str, ...] = ("branch", "industry", "ecology", "safety", "civility")
 STAR_NAMES: dict[str, str] = {
@@ -64,6 +65,7 @@ _OPS: dict[str, Callable[[object, object], bool]] = {
 }
 # The comparison that must hold for a veto *not* to be hit (used to word the gap).
 NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "in": "not in"}
+_BY_MONTH = attrgetter("month")
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -182,6 +184,7 @@ class IndicatorResult:
     evidence_missing: dict[str, int]
     reasons: tuple[Reason, ...]
     months_missing: tuple[date, ...]
+    evidence_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,19 +235,12 @@ class RiskItem:
     evidence_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class TraceEntry:
-    month: date
-    value: Value
-    carried: bool
-
-
 @dataclass(frozen=True, kw_only=True)
 class Trace:
     ruleset_id: str | int | None
     ruleset_version: int
     month: date
-    inputs: dict[str, tuple[TraceEntry, ...]]
+    inputs: dict[str, tuple[EntryInput, ...]]  # the cycle's entries used, by month
     evidence_ids: dict[str, tuple[int, ...]]
     ignored: tuple[str, ...]  # entry indicator codes unknown to the rule set
 
@@ -359,12 +355,14 @@ def _compile(spec: RuleSetSpec) -> _Compiled:
 # ------------------------------------------------------------ per-indicator judging
 
 
-def _period(cadence: str, month: int) -> int:
-    if cadence == "monthly":
-        return month - 1
-    if cadence == "quarterly":
-        return (month - 1) // 3
-    return 0
+_VALUE_TYPE = {"bool": bool, "choice": str, "number": Decimal, "percent": Decimal,
+               "count": Decimal}
+# Period index of each month (1..12) per cadence; a table beats branching per entry.
+_PERIOD_OF: dict[str, tuple[int, ...]] = {
+    "monthly": tuple(range(-1, 12)),
+    "quarterly": (0, *((m - 1) // 3 for m in range(1, 13))),
+    "annual": (0,) * 13,
+}
 
 
 def _due_periods(cadence: str, month: int) -> list[tuple[int, int]]:
@@ -413,13 +411,18 @@ def _judge(
     periods: dict[int, Value] = {}
     photos: set[int] = set()
     documents: set[int] = set()
+    period_of = _PERIOD_OF[ind.cadence]
+    expected = _VALUE_TYPE[ind.kind]
     # Entries arrive sorted by month, so a later entry of the same period overwrites.
     for entry in entries:
         for ev in entry.evidence:
             (photos if ev.kind == "photo" else documents).add(ev.id)
-        value = _coerce(ind.kind, entry.value)
-        if value is not None:
-            periods[_period(ind.cadence, entry.month.month)] = value
+        value = entry.value
+        if value is None:
+            continue
+        if type(value) is not expected:
+            value = _coerce(ind.kind, value)
+        periods[period_of[entry.month.month]] = value
     due = _due_periods(ind.cadence, month)
     months_missing = tuple(date(year, m, 1) for p, m in due if p not in periods)
     value = _combine(ind, periods)
@@ -461,6 +464,7 @@ def _judge(
         met=met, veto_hit=veto_hit, points=points, max_points=ind.max_points, counts=counts,
         evidence_photos=len(photos), evidence_documents=len(documents),
         evidence_missing=missing, reasons=tuple(reasons), months_missing=months_missing,
+        evidence_ids=tuple(sorted(photos | documents)) if photos or documents else (),
     )
 
 
@@ -769,7 +773,7 @@ def evaluate(ruleset: RuleSetSpec, entries: Iterable[EntryInput], month: date) -
             continue
         grouped.setdefault(entry.indicator, []).append(entry)
     for items in grouped.values():
-        items.sort(key=lambda e: e.month)
+        items.sort(key=_BY_MONTH)
 
     results = {ind.code: _judge(ind, grouped.get(ind.code, []), month.year, month.month)
                for ind in ruleset.indicators}
@@ -785,15 +789,10 @@ def evaluate(ruleset: RuleSetSpec, entries: Iterable[EntryInput], month: date) -
         gaps=_gaps(compiled, stars, results),
         at_risk=_at_risk(compiled, stars, results, grouped, month),
         not_reported=tuple(code for code, r in results.items() if not r.reported),
-        trace=_trace(ruleset, month, grouped, ignored),
+        trace=Trace(
+            ruleset_id=ruleset.id, ruleset_version=ruleset.version, month=month,
+            inputs={code: tuple(items) for code, items in grouped.items()},
+            evidence_ids={code: r.evidence_ids for code, r in results.items() if r.evidence_ids},
+            ignored=tuple(sorted(ignored)),
+        ),
     )
-
-
-def _trace(ruleset: RuleSetSpec, month: date, grouped: dict[str, list[EntryInput]],
-           ignored: set[str]) -> Trace:
-    inputs = {code: tuple(TraceEntry(e.month, e.value, e.carried) for e in items)
-              for code, items in grouped.items()}
-    evidence = {code: tuple(sorted({ev.id for e in items for ev in e.evidence}))
-                for code, items in grouped.items()}
-    return Trace(ruleset_id=ruleset.id, ruleset_version=ruleset.version, month=month,
-                 inputs=inputs, evidence_ids=evidence, ignored=tuple(sorted(ignored)))
