@@ -578,6 +578,7 @@ def _read_steps(reader: _Reader, node: Node, kind: str,
         reader.problem(node, "not_list", where="steps ")
         return ()
     steps: list[tuple[Decimal, int]] = []
+    items: list[Node] = []
     for item in node.value:
         f = reader.mapping(item, "每一档", STEP_KEYS, STEP_KEYS)
         if f is None or len(f) < 2:
@@ -588,14 +589,15 @@ def _read_steps(reader: _Reader, node: Node, kind: str,
             reader.problem(f["points"], "points_positive")
         elif threshold is not None and points is not None:
             steps.append((threshold, points))
+            items.append(item)
     if comparison is None or comparison == "==":
         reader.problem(node, "needs_threshold" if comparison is None else "steps_order",
                        role=ROLE_NAMES["points"])
         return ()
     harder = 1 if comparison in (">=", ">") else -1
-    for (t1, p1), (t2, p2) in pairwise(steps):
+    for ((t1, p1), (t2, p2)), item in zip(pairwise(steps), items[1:]):
         if p2 <= p1 or (t2 - t1) * harder <= 0:
-            reader.problem(node, "steps_order")
+            reader.problem(item, "steps_order")
             break
     return tuple(steps)
 

@@ -26,7 +26,7 @@ def m(month: int, year: int = YEAR) -> date:
 
 
 def gate(code: str, star: str = "branch", **kw) -> IndicatorSpec:
-    fields = dict(kind="bool", role="gate", comparison="==", threshold=True)
+    fields = {"kind": "bool", "role": "gate", "comparison": "==", "threshold": True}
     fields.update(kw)
     return IndicatorSpec(code=code, star=star, name=code, **fields)
 
