@@ -62,6 +62,9 @@ _OPS: dict[str, Callable[[object, object], bool]] = {
     "<": operator.lt,
     "==": operator.eq,
     "in": lambda value, allowed: value in allowed,
+    # Only produced by NEGATED, to state what a veto needs; not valid in a rule set.
+    "!=": operator.ne,
+    "not in": lambda value, allowed: value not in allowed,
 }
 # The comparison that must hold for a veto *not* to be hit (used to word the gap).
 NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "in": "not in"}

@@ -126,6 +126,7 @@ _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ISSUER_RE = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _T = "tag:yaml.org,2002:"
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -606,8 +607,10 @@ def _read_steps(reader: _Reader, node: Node, kind: str,
 
 
 def _q(text: str) -> str:
-    # JSON strings are valid YAML double-quoted scalars; keep Chinese readable.
-    return json.dumps(text, ensure_ascii=False)
+    # JSON strings are valid YAML double-quoted scalars; keep Chinese readable, but escape
+    # what YAML refuses or reads as a line break (C1 controls, NEL, U+2028/2029, BOM).
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _word(text: str) -> str:
