@@ -408,9 +408,9 @@ def _step_points(ind: IndicatorSpec, value: Value) -> tuple[int, Decimal | None]
     return reached, at
 
 
-def _judge(
-    ind: IndicatorSpec, entries: list[EntryInput], year: int, month: int
-) -> IndicatorResult:
+def _collect(ind: IndicatorSpec,
+             entries: list[EntryInput]) -> tuple[dict[int, Value], set[int], set[int]]:
+    """Reported value per period, and the distinct photo and document ids."""
     periods: dict[int, Value] = {}
     photos: set[int] = set()
     documents: set[int] = set()
@@ -426,6 +426,23 @@ def _judge(
         if type(value) is not expected:
             value = _coerce(ind.kind, value)
         periods[period_of[entry.month.month]] = value
+    return periods, photos, documents
+
+
+def _missing_evidence(ind: IndicatorSpec, photos: set[int],
+                      documents: set[int]) -> dict[str, int]:
+    missing = {}
+    if len(photos) < ind.min_photos:
+        missing["photo"] = ind.min_photos - len(photos)
+    if len(documents) < ind.min_documents:
+        missing["document"] = ind.min_documents - len(documents)
+    return missing
+
+
+def _judge(
+    ind: IndicatorSpec, entries: list[EntryInput], year: int, month: int
+) -> IndicatorResult:
+    periods, photos, documents = _collect(ind, entries)
     due = _due_periods(ind.cadence, month)
     months_missing = tuple(date(year, m, 1) for p, m in due if p not in periods)
     value = _combine(ind, periods)
@@ -454,11 +471,7 @@ def _judge(
                 reasons.append(_value_reason("not_met", ind, value))
     if ind.role == "info":
         met = met if reported and ind.comparison is not None else None
-    missing = {}
-    if len(photos) < ind.min_photos:
-        missing["photo"] = ind.min_photos - len(photos)
-    if len(documents) < ind.min_documents:
-        missing["document"] = ind.min_documents - len(documents)
+    missing = _missing_evidence(ind, photos, documents)
     counts = (ind.role == "gate" and met is True) or points > 0
     if counts and missing:
         reasons.append(Reason(kind="evidence_missing", indicator=ind.code, missing=missing))
@@ -530,11 +543,11 @@ def _judge_star(star: StarSpec, inds: tuple[IndicatorSpec, ...],
 
 
 def _gate_reason(ind: IndicatorSpec, res: IndicatorResult) -> Reason:
-    reason = _value_reason("gate_failed", ind, res.value)
     if ind.combine == "every_month" and res.months_missing:
+        # The latest value may well be fine; what fails is the months without a report.
         return Reason(kind="gate_failed", indicator=ind.code, comparison=ind.comparison,
                       needed=ind.threshold, actual=res.value, months=res.months_missing)
-    return reason
+    return _value_reason("gate_failed", ind, res.value)
 
 
 def _apply_branch_rule(rule: str, stars: dict[str, StarResult]) -> dict[str, StarResult]:

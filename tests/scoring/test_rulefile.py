@@ -341,3 +341,12 @@ def test_problems_read_as_chinese_lines_with_their_line_number():
     assert str(problem) == "第 12 行：未知字段“colour”"
     with pytest.raises(RuleSetFileError, match="第 4 行"):
         parse_ruleset(change("year: 2025", "year: soon"))
+
+
+def test_the_full_example_in_the_docs_is_a_valid_rule_set():
+    docs = (REFERENCE.parents[1] / "docs" / "rule-sets.md").read_text(encoding="utf-8")
+    example = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
+    spec = parse_ruleset(example)
+    assert [i.code for i in spec.indicators] == [
+        "meetings_held", "collective_income", "garbage_cleanup", "criminal_cases",
+        "civilised_households"]
