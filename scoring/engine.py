@@ -642,7 +642,8 @@ def _cheapest_points(inds: tuple[IndicatorSpec, ...], results: dict[str, Indicat
                 continue
             cost = sum((o[2] for o in choice), _ZERO)
             if best is None or cost < best[0]:
-                best = (cost, [(ind, o[1], o[0]) for (ind, _), o in zip(combo, choice)])
+                pairs = zip(combo, choice, strict=True)
+                best = (cost, [(ind, o[1], o[0]) for (ind, _), o in pairs])
     assert best is not None
     return best[1]
 

@@ -596,7 +596,7 @@ def _read_steps(reader: _Reader, node: Node, kind: str,
                        role=ROLE_NAMES["points"])
         return ()
     harder = 1 if comparison in (">=", ">") else -1
-    for ((t1, p1), (t2, p2)), item in zip(pairwise(steps), items[1:]):
+    for ((t1, p1), (t2, p2)), item in zip(pairwise(steps), items[1:], strict=True):
         if p2 <= p1 or (t2 - t1) * harder <= 0:
             reader.problem(item, "steps_order")
             break

@@ -41,7 +41,7 @@ def spec_of(ruleset: RuleSet) -> engine.RuleSetSpec:
     labels = {int(k): v for k, v in (ruleset.level_labels or {}).items()}
     spec = engine.RuleSetSpec(
         id=ruleset.pk, version=ruleset.version, name=ruleset.name,
-        issuer_code=ruleset.issuer.code, year=ruleset.year, branch_rule=ruleset.branch_rule,
+        issuer_code=ruleset.issuer.prefix, year=ruleset.year, branch_rule=ruleset.branch_rule,
         stars=stars, indicators=indicators, reference=ruleset.reference,
         risk_margin=Decimal(ruleset.risk_margin),
         **({"level_labels": labels} if labels else {}))

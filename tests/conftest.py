@@ -85,3 +85,10 @@ def demo(db):
     """The demo county of `load_demo` (tree and users)."""
     from villages import demo as demo_module
     return demo_module.load_tree_and_users()
+
+
+@pytest.fixture
+def ruleset(town_a):
+    """The reference rule set, published by town A's county for 2026."""
+    from scoring.rulesets import load_reference
+    return load_reference(town_a.parent, year=2026)

@@ -244,7 +244,8 @@ def test_unknown_enumerated_values_are_reported(key, old, new, code):
 
 
 def test_an_unknown_cadence_and_combine_are_both_reported():
-    text = change("    points: 100\n", "    points: 100\n    cadence: weekly\n    combine: median\n")
+    text = change("    points: 100\n",
+                  "    points: 100\n    cadence: weekly\n    combine: median\n")
     assert problems(text) == [(line_of(text, "weekly"), "unknown_cadence"),
                               (line_of(text, "median"), "unknown_combine")]
 
