@@ -19,4 +19,6 @@ class Role(models.TextChoices):
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "edit_village": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
     "manage_groups": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    # the town's points ledger, pairings and their activities
+    "manage_town_records": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
 }
