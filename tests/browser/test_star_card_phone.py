@@ -11,13 +11,18 @@ def _three_stars_for_wawu():
     Until load_demo brings its own entries, they are built here through the real rule
     set and engine: industry, ecology and safety, nothing yet for civility or branch.
     """
+    # An earlier transactional test may have flushed the five Star rows of the migration.
+    import importlib
+
+    from django.apps import apps
+
     from scoring import services
     from scoring.dashboards.periods import this_month
     from scoring.rulesets import load_reference
     from tests.dashboards.builders import earn
     from villages import demo
     from villages.models import AdminUnit, Village
-
+    importlib.import_module("scoring.migrations.0002_the_five_stars").create_stars(apps, None)
     demo.load_tree_and_users()
     month = this_month()
     ruleset = load_reference(AdminUnit.objects.get(code="410902000000"), year=month.year)
