@@ -23,8 +23,10 @@ def need_service(available: bool, reason: str) -> None:
 def _celery_eager():
     # Unit tests run tasks in-process; the Celery integration test starts a real worker.
     from wuxing.celery import app
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    # With namespace="CELERY" the prefixed Django setting wins over the plain key, so set
+    # both (setting only `task_always_eager` silently left tasks going to the broker).
+    app.conf.update(task_always_eager=True, task_eager_propagates=True,
+                    CELERY_TASK_ALWAYS_EAGER=True, CELERY_TASK_EAGER_PROPAGATES=True)
     yield
 
 
