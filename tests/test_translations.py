@@ -32,5 +32,6 @@ def test_the_compiled_catalogue_matches_the_source():
     with open(PO.with_suffix(".mo"), "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     stale = [e.msgid for e in catalogue if e.translated() and not e.msgid_plural
-             and compiled.gettext(e.msgid) != e.msgstr]
+             and (compiled.pgettext(e.msgctxt, e.msgid) if e.msgctxt
+                  else compiled.gettext(e.msgid)) != e.msgstr]
     assert not stale, f"django.mo is stale (run `make messages`): {stale[:5]}"
