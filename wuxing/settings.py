@@ -84,7 +84,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wuxing.accounts.context_processors.navigation",
-                "wuxing.notifications.context_processors.unread",
             ],
         },
     },

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/read/", views.mark_read, name="read"),
     path("read-all/", views.mark_all_read, name="read_all"),
     path("history/", views.history, name="history"),
+    path("badge/", views.badge, name="badge"),
 ]

@@ -17,8 +17,15 @@ def notification_list(request):
         notifications = notifications.unread()
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     query = "unread=1" if request.GET.get("unread") else ""
-    return render(request, "notifications/notification_list.html",
-                  {"page": page, "query": query, "only_unread": bool(query)})
+    return render(request, "notifications/notification_list.html", {
+        "page": page, "query": query, "only_unread": bool(query),
+        "unread": Notification.objects.visible_to(request.user).unread().exists()})
+
+
+def badge(request):
+    """The navigation's unread count, loaded and refreshed by htmx."""
+    count = Notification.objects.visible_to(request.user).unread().count()
+    return render(request, "notifications/badge.html", {"count": count})
 
 
 @require_POST
