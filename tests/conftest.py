@@ -90,5 +90,12 @@ def demo(db):
     return demo_module.load_tree_and_users()
 
 
+@pytest.fixture
+def ruleset(town_a):
+    """The reference rule set, published by town A's county for 2026."""
+    from scoring.rulesets import load_reference
+    return load_reference(town_a.parent, year=2026)
+
+
 # Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
 from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401

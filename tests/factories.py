@@ -72,3 +72,13 @@ def user_with_role(role: str, *, unit=None, village=None, **fields) -> User:
     user = UserFactory(**fields)
     Membership.objects.create(user=user, role=role, unit=unit, village=village)
     return user
+
+
+def enter(village, ruleset, code: str, month, value, *, status="verified", **fields):
+    """Store one entry (the indicator found by code in the rule set)."""
+    from scoring.progress.models import Entry
+    indicator = ruleset.indicators.get(code=code)
+    entry = Entry(village=village, indicator=indicator, month=month, status=status, **fields)
+    entry.set_value(value, indicator.kind)
+    entry.save()
+    return entry

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "wuxing.notifications",
     "villages",
     "scoring",
+    "scoring.progress",
     "scoring.reminders",
 ]
 

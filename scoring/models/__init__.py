@@ -1,0 +1,18 @@
+from .assessments import Assessment, AssessmentKind
+from .standards import (
+                        BranchRule,
+                        Cadence,
+                        Combine,
+                        Comparison,
+                        Indicator,
+                        IndicatorRole,
+                        RuleSet,
+                        RuleSetStar,
+                        RuleSetStatus,
+                        Star,
+                        ValueKind,
+)
+
+__all__ = ["Assessment", "AssessmentKind", "BranchRule", "Cadence", "Combine", "Comparison",
+           "Indicator", "IndicatorRole", "RuleSet", "RuleSetStar", "RuleSetStatus", "Star",
+           "ValueKind"]

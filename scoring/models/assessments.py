@@ -1,0 +1,69 @@
+"""Assessments: the engine's result per village and month, stored for pages and dashboards.
+
+`official` uses verified entries only; `preview` includes drafts, so that an official
+sees at once what this month's entries would do. Level and earned stars are columns so
+that dashboards aggregate rows without opening the JSON result.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wuxing.accounts.access import ScopedQuerySet
+
+
+class AssessmentKind(models.TextChoices):
+    OFFICIAL = "official", _("Official (verified entries)")
+    PREVIEW = "preview", _("Preview (including drafts)")
+
+
+class AssessmentQuerySet(ScopedQuerySet):
+    scope_field = "village__code"
+
+    def official(self):
+        return self.filter(kind=AssessmentKind.OFFICIAL)
+
+    def preview(self):
+        return self.filter(kind=AssessmentKind.PREVIEW)
+
+    def for_month(self, month):
+        return self.filter(month=month)
+
+    def under(self, prefix: str):
+        return self.filter(village__code__startswith=prefix)
+
+
+class Assessment(models.Model):
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE,
+                                related_name="assessments", verbose_name=_("village"))
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("kind"), max_length=10, choices=AssessmentKind.choices,
+                            default=AssessmentKind.OFFICIAL)
+    ruleset = models.ForeignKey("scoring.RuleSet", on_delete=models.PROTECT,
+                                related_name="assessments", verbose_name=_("rule set"))
+    level = models.PositiveSmallIntegerField(_("level"), default=0)
+    # Earned stars as codes joined by "+" in the five-star order, e.g. "industry+ecology".
+    stars = models.CharField(_("earned stars"), max_length=60, blank=True)
+    scores = models.JSONField(_("scores per star"), default=dict)
+    result = models.JSONField(_("full result with reasons, gaps and trace"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village__code", "-month"]
+        constraints = [models.UniqueConstraint(fields=["village", "month", "kind"],
+                                               name="one_assessment_per_village_month_kind")]
+        indexes = [models.Index(fields=["month", "kind", "level"])]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.month:%Y-%m} L{self.level}"
+
+    @property
+    def earned(self) -> list[str]:
+        return self.stars.split("+") if self.stars else []
+
+    @property
+    def division_code(self) -> str:
+        return self.village.code

@@ -1,0 +1,161 @@
+"""Monthly progress: one entry per village, indicator and month, and its evidence.
+
+A missing entry means "not reported" and is never the same as a reported 0 or No.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from scoring.models import ValueKind
+from wuxing.accounts.access import ScopedQuerySet
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFIED = "verified", _("Verified")
+    RETURNED = "returned", _("Returned")
+
+
+class EntryQuerySet(ScopedQuerySet):
+    scope_field = "village__code"
+
+    def for_month(self, month):
+        return self.filter(month=month)
+
+    def for_cycle(self, year: int, up_to):
+        """Entries of the cycle year from January up to and including the month `up_to`."""
+        return self.filter(month__year=year, month__lte=up_to)
+
+    def verified(self):
+        return self.filter(status=EntryStatus.VERIFIED)
+
+    def with_evidence_count(self):
+        return self.annotate(evidence_count=models.Count("evidence"))
+
+
+class Entry(models.Model):
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE,
+                                related_name="entries", verbose_name=_("village"))
+    indicator = models.ForeignKey("scoring.Indicator", on_delete=models.PROTECT,
+                                  related_name="entries", verbose_name=_("indicator"))
+    month = models.DateField(_("month"))  # always the 1st of the month
+    value_number = models.DecimalField(_("number"), max_digits=16, decimal_places=2,
+                                       null=True, blank=True)
+    value_bool = models.BooleanField(_("yes / no"), null=True, blank=True)
+    value_choice = models.CharField(_("choice"), max_length=60, blank=True)
+    carried = models.BooleanField(
+        _("carried forward"), default=False,
+        help_text=_("“No change this month”: last month's value, carried explicitly."))
+    status = models.CharField(_("status"), max_length=10, choices=EntryStatus.choices,
+                              default=EntryStatus.DRAFT)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    # Optimistic locking: a save must name the version it was edited from.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("entered by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["village__code", "month", "indicator"]
+        constraints = [models.UniqueConstraint(fields=["village", "indicator", "month"],
+                                               name="one_entry_per_village_indicator_month")]
+        indexes = [models.Index(fields=["month", "status"])]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.indicator.code} {self.month:%Y-%m}"
+
+    @property
+    def division_code(self) -> str:
+        return self.village.code
+
+    @staticmethod
+    def value_field(kind: str) -> str:
+        if kind == ValueKind.BOOL:
+            return "value_bool"
+        if kind == ValueKind.CHOICE:
+            return "value_choice"
+        return "value_number"
+
+    def get_value(self, kind: str | None = None):
+        value = getattr(self, self.value_field(kind or self.indicator.kind))
+        return None if value == "" else value
+
+    def set_value(self, value, kind: str | None = None) -> None:
+        kind = kind or self.indicator.kind
+        if kind in (ValueKind.NUMBER, ValueKind.PERCENT, ValueKind.COUNT) and value is not None:
+            value = Decimal(value)
+        setattr(self, self.value_field(kind), "" if value is None and kind == ValueKind.CHOICE
+                else value)
+
+
+class EvidenceKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
+
+
+def evidence_path(instance, filename: str) -> str:
+    # Never a user-supplied path: a random name under the village and month.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    month = instance.entry.month
+    return f"evidence/{instance.entry.village.code}/{month:%Y-%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class EvidenceQuerySet(ScopedQuerySet):
+    scope_field = "entry__village__code"
+
+    def photos(self):
+        return self.filter(kind=EvidenceKind.PHOTO)
+
+    def documents(self):
+        return self.filter(kind=EvidenceKind.DOCUMENT)
+
+
+class Evidence(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="evidence",
+                              verbose_name=_("entry"))
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=evidence_path, max_length=200,
+                                 blank=True)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True,
+                                   blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True,
+                                    blank=True)
+    outside_month = models.BooleanField(_("taken outside the month"), default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["entry", "uploaded_at"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+    @property
+    def division_code(self) -> str:
+        return self.entry.village.code
