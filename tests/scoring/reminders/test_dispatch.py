@@ -231,7 +231,7 @@ def test_the_daily_task_uses_todays_date_in_china(star_groups, missing, village_
     assert [k for k, *_ in sent()] == ["overdue", "overdue"]
 
 
-def test_without_entries_every_village_of_a_group_counts_as_missing(star_groups,
+def test_without_a_rule_set_every_village_of_a_group_counts_as_missing(star_groups,
                                                                     village_a):
     from scoring.reminders import sources
     result = sources.missing_by_group([village_a.town_id], date(2026, 11, 1))
