@@ -36,6 +36,23 @@ def village_code(request) -> dict:
     return {"code": request.getfixturevalue("village_a").code}
 
 
+def town_code(request) -> dict:
+    return {"code": request.getfixturevalue("town_a").code}
+
+
+def observers_notification(request) -> dict:
+    # Everyone, the read-only observer included, may mark their own notification read.
+    from wuxing.notifications.models import Notification
+    note = Notification.objects.create(recipient=request.getfixturevalue("observer_a"),
+                                       title="提醒")
+    return {"pk": note.pk}
+
+
+POLICY_FORM = {"enabled": "on", "deadline_day": 5, "due_days_before": 3,
+               "overdue_days_after": 1, "leader_days_after": 3, "town_leader_days_after": 7,
+               "summary_days_after": 2}
+
+
 CASES: list[Case] = [
     Case("home", scoped=False, ok=(302,)),
     Case("villages:list", scoped=False),
@@ -45,6 +62,16 @@ CASES: list[Case] = [
          data=lambda r: {"population": 1234, "households": 300, "party_members": 41,
                          "farmland_mu": "2000.0"},
          ok=(302,), forbidden_to=("secretary_a",)),
+    Case("notifications:list", scoped=False),
+    Case("notifications:history", scoped=False),
+    Case("notifications:badge", scoped=False),
+    Case("notifications:read_all", method="post", scoped=False, ok=(302,)),
+    Case("notifications:read", observers_notification, method="post", owner="observer_a",
+         ok=(302,)),
+    Case("reminders:towns", scoped=False),
+    Case("reminders:policy", town_code),
+    Case("reminders:policy", town_code, method="post", write=True, owner="leader_a",
+         data=lambda r: POLICY_FORM, ok=(302,), forbidden_to=("official_a",)),
 ]
 
 # URL names that are public or belong to Django's own machinery, outside the matrix.

@@ -19,4 +19,5 @@ class Role(models.TextChoices):
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "edit_village": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
     "manage_groups": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    "manage_reminders": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
 }
