@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "scoring",
     "scoring.progress",
     "scoring.reminders",
+    "scoring.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("villages/", include("villages.urls")),
     path("notifications/", include("wuxing.notifications.urls")),
     path("reminders/", include("scoring.reminders.urls")),
+    path("dashboards/", include("scoring.dashboards.urls")),
 ]
 
 handler403 = "wuxing.views.permission_denied"

@@ -20,4 +20,6 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "edit_village": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
     "manage_groups": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
     "manage_reminders": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    # the town's points ledger, pairings and their activities
+    "manage_town_records": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
 }
