@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "villages",
     "scoring",
     "scoring.progress",
+    "scoring.reviews",
 ]
 
 MIDDLEWARE = [
