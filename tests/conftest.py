@@ -9,6 +9,8 @@ from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+pytest_plugins = ["tests.reviews.fixtures"]
+
 
 def need_service(available: bool, reason: str) -> None:
     """Skip a test whose service is missing on this machine; fail it under CI."""

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "scoring.progress",
     "scoring.reminders",
     "scoring.dashboards",
+    "scoring.reviews",
 ]
 
 MIDDLEWARE = [
