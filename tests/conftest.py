@@ -36,7 +36,10 @@ def _celery_eager():
 @pytest.fixture(autouse=True)
 def _no_cross_test_cache(settings):
     from django.core.cache import cache
+
+    from scoring import services
     cache.clear()
+    services._SPEC_CACHE.clear()
     yield
 
 
