@@ -25,8 +25,11 @@ def need_service(available: bool, reason: str) -> None:
 def _celery_eager():
     # Unit tests run tasks in-process; the Celery integration test starts a real worker.
     from wuxing.celery import app
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    # The app reads Django settings with the CELERY_ namespace: the prefixed key wins
+    # over `app.conf.task_always_eager`, which alone would silently not apply.
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    assert app.conf.task_always_eager and app.conf.task_eager_propagates
     yield
 
 
@@ -94,3 +97,7 @@ def ruleset(town_a):
     """The reference rule set, published by town A's county for 2026."""
     from scoring.rulesets import load_reference
     return load_reference(town_a.parent, year=2026)
+
+
+# Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
+from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401
