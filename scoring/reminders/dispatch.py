@@ -9,6 +9,8 @@ or from two schedulers at once, sends each message once.
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from villages.models import AdminUnit, GroupKind, WorkingGroup
 from wuxing.accounts.models import Membership, User
 from wuxing.accounts.roles import Role
 from wuxing.notifications import delivery as deliveries
+from wuxing.notifications.bulk import insert_ignoring_conflicts
 from wuxing.notifications.models import Channel, Delivery, GroupRobot, Message
 
 from . import sources
@@ -75,6 +78,7 @@ class Outgoing:
 class Result:
     outgoing: list[Outgoing]
     new_ids: list[int]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
 
 @dataclass
@@ -138,13 +142,20 @@ def _day_label(day: date) -> str:
     return _("%(month)d/%(day)d") % {"month": day.month, "day": day.day}
 
 
-def _status_label(status: str) -> str:
-    return _("returned") if status == sources.Status.RETURNED else _("no entry")
-
-
 def _rows(items: list[sources.MissingItem]) -> dict:
-    rows = [f"{item.village}（{_status_label(item.status)}）" for item in items[:MAX_ROWS]]
+    labels = {sources.Status.RETURNED: _("returned"), sources.Status.MISSING: _("no entry")}
+    rows = [f"{item.village}（{labels[item.status]}）" for item in items[:MAX_ROWS]]
     return {"rows": rows, "more": max(0, len(items) - MAX_ROWS)}
+
+
+def _town_url(town) -> str:
+    # TODO(progress): link to the town's completeness page once it has a URL.
+    return f"{_villages_url()}?town={town.pk}"
+
+
+@functools.cache
+def _villages_url() -> str:
+    return reverse("villages:list")
 
 
 def _group_message(kind, month, town, group, items, policy) -> Planned:
@@ -173,7 +184,7 @@ def _group_message(kind, month, town, group, items, policy) -> Planned:
                    subject=f"【{town.name}】{subject}",
                    context={"intro": intro, "sections": [section],
                             "outro": _("Please complete or correct the entries.")},
-                   url=reverse("villages:list") + f"?town={town.pk}")
+                   url=_town_url(town))
 
 
 def _town_overdue(month, town, groups_items, policy) -> Planned:
@@ -191,7 +202,7 @@ def _town_overdue(month, town, groups_items, policy) -> Planned:
                                        "working groups still miss these entries for "
                                        "%(month)s:") % values,
                             "sections": sections, "outro": ""},
-                   url=reverse("villages:list") + f"?town={town.pk}")
+                   url=_town_url(town))
 
 
 def _summary(month, town, town_groups, missing) -> Planned:
@@ -231,7 +242,7 @@ def _summary(month, town, town_groups, missing) -> Planned:
                       "rows": gap_rows or [_("None: every village is complete.")],
                       "more": max(0, len(gaps) - TOP_GAPS)}],
                  "outro": ""},
-        url=reverse("villages:list") + f"?town={town.pk}")
+        url=_town_url(town))
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -357,32 +368,41 @@ def dispatch(today: date, *, dry_run: bool = False, town_ids=None,
     """Claim every reminder due on `today` and not yet claimed; queue the new deliveries
     on commit (unless `queue` is false: the caller delivers them). A dry run writes
     nothing and reports what would be sent."""
+    started = time.perf_counter()
     planned, directory = plan(today, town_ids)
+    timings = {"plan": time.perf_counter() - started}
     if not planned:
-        return Result([], [])
+        return Result([], [], timings)
     if dry_run:
         message_ids = _message_ids(planned)
         existing = _existing(message_ids)
         outgoing = [out for row, out in _deliveries(planned, message_ids, directory)
                     if row.message_id is None
                     or (row.message_id, row.recipient_key, row.channel) not in existing]
-        return Result(outgoing, [])
+        return Result(outgoing, [], timings)
     batch = uuid.uuid4()
+    started = time.perf_counter()
     with transaction.atomic():
-        Message.objects.bulk_create(
-            [Message(kind=m.kind, period=period_key(m.month), topic=m.topic,
-                     town_id=m.town_id, subject=m.subject[:200], context=m.context,
-                     url=m.url) for m in planned],
-            ignore_conflicts=True, batch_size=1000)
+        insert_ignoring_conflicts(Message, [
+            Message(kind=m.kind, period=period_key(m.month), topic=m.topic,
+                    town_id=m.town_id, subject=m.subject[:200], context=m.context,
+                    url=m.url) for m in planned])
         message_ids = _message_ids(planned)
-        pairs = list(_deliveries(planned, message_ids, directory, batch))
-        Delivery.objects.bulk_create([row for row, _out in pairs], ignore_conflicts=True,
-                                     batch_size=2000)
-        new = set(Delivery.objects.filter(batch=batch).values_list(
-            "message_id", "recipient_key", "channel"))
-        new_ids = list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
+        timings["messages"] = time.perf_counter() - started
+        # Rows claimed by an earlier run are left out before inserting; the unique
+        # constraint still settles a race with a concurrent run.
+        existing = _existing(message_ids)
+        pairs = [(row, out) for row, out in _deliveries(planned, message_ids, directory,
+                                                        batch)
+                 if (row.message_id, row.recipient_key, row.channel) not in existing]
+        insert_ignoring_conflicts(Delivery, [row for row, _out in pairs])
+        claimed = list(Delivery.objects.filter(batch=batch).values_list(
+            "pk", "message_id", "recipient_key", "channel"))
+        new = {row[1:] for row in claimed}
+        new_ids = [row[0] for row in claimed]
         if queue:
             deliveries.enqueue(new_ids)
+    timings["claim"] = time.perf_counter() - started
     outgoing = [out for row, out in pairs
                 if (row.message_id, row.recipient_key, row.channel) in new]
-    return Result(outgoing, new_ids)
+    return Result(outgoing, new_ids, timings)

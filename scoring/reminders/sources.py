@@ -38,7 +38,7 @@ def group_villages(town_ids: Collection[int] | None):
     rows = WorkingGroup.villages.through.objects.filter(workinggroup__kind=GroupKind.STAR)
     if town_ids is not None:
         rows = rows.filter(workinggroup__town_id__in=list(town_ids))
-    return rows.order_by("workinggroup_id", "village__code").values_list(
+    return rows.order_by("workinggroup_id", "village_id").values_list(
         "workinggroup_id", "workinggroup__star", "village_id", "village__name")
 
 
