@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "scoring",
     "scoring.progress",
     "scoring.reminders",
+    "scoring.dashboards",
+    "scoring.reviews",
 ]
 
 MIDDLEWARE = [
