@@ -48,7 +48,7 @@ def observers_notification(request) -> dict:
     return {"pk": note.pk}
 
 
-POLICY_FORM = {"enabled": "on", "deadline_day": 5, "due_days_before": 3,
+POLICY_FORM = {"enabled": "on", "due_days_before": 3,
                "overdue_days_after": 1, "leader_days_after": 3, "town_leader_days_after": 7,
                "summary_days_after": 2}
 def town_quarter(request) -> dict:

@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from scoring.progress.models import TownPeriodSetting
+from scoring.progress.periods import DEFAULT_DEADLINE_DAY
 from scoring.stars import STAR_ORDER, StarCode
 from villages.models import AdminUnit, GroupKind, WorkingGroup
 from wuxing.accounts.models import Membership, User
@@ -148,14 +150,22 @@ def _rows(items: list[sources.MissingItem]) -> dict:
     return {"rows": rows, "more": max(0, len(items) - MAX_ROWS)}
 
 
-def _town_url(town) -> str:
-    # TODO(progress): link to the town's completeness page once it has a URL.
-    return f"{_villages_url()}?town={town.pk}"
+def _town_url(town, month) -> str:
+    """The town's completeness page of the month."""
+    return _url_pattern("progress:completeness", "999999999999").replace(
+        "999999999999", town.code).replace("2000-01", period_key(month))
+
+
+def _group_url(group, month) -> str:
+    """The working group's grid of the month."""
+    return _url_pattern("progress:grid", 987654321).replace(
+        "987654321", str(group["id"])).replace("2000-01", period_key(month))
 
 
 @functools.cache
-def _villages_url() -> str:
-    return reverse("villages:list")
+def _url_pattern(name: str, key) -> str:
+    # reverse() once, then fill in: tens of thousands of messages in a province run.
+    return reverse(name, args=[key, "2000-01"])
 
 
 def _group_message(kind, month, town, group, items, policy) -> Planned:
@@ -184,7 +194,7 @@ def _group_message(kind, month, town, group, items, policy) -> Planned:
                    subject=f"【{town.name}】{subject}",
                    context={"intro": intro, "sections": [section],
                             "outro": _("Please complete or correct the entries.")},
-                   url=_town_url(town))
+                   url=_group_url(group, month))
 
 
 def _town_overdue(month, town, groups_items, policy) -> Planned:
@@ -202,7 +212,7 @@ def _town_overdue(month, town, groups_items, policy) -> Planned:
                                        "working groups still miss these entries for "
                                        "%(month)s:") % values,
                             "sections": sections, "outro": ""},
-                   url=_town_url(town))
+                   url=_town_url(town, month))
 
 
 def _summary(month, town, town_groups, missing) -> Planned:
@@ -242,7 +252,7 @@ def _summary(month, town, town_groups, missing) -> Planned:
                       "rows": gap_rows or [_("None: every village is complete.")],
                       "more": max(0, len(gaps) - TOP_GAPS)}],
                  "outro": ""},
-        url=_town_url(town))
+        url=_town_url(town, month))
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -251,10 +261,18 @@ def due_kinds(today: date, towns: dict[int, AdminUnit]
               ) -> tuple[dict[date, dict[int, set[str]]], dict[int, ReminderPolicy]]:
     """month → town id → kinds due today, and each town's policy."""
     stored = {p.town_id: p for p in ReminderPolicy.objects.filter(town_id__in=list(towns))}
-    default = ReminderPolicy()
+    deadline_days = dict(TownPeriodSetting.objects.filter(town_id__in=list(towns))
+                         .values_list("town_id", "deadline_day"))
+    defaults = {}  # one default policy per deadline day
     policies, due = {}, defaultdict(lambda: defaultdict(set))
     for town_id in towns:
-        policy = policies[town_id] = stored.get(town_id, default)
+        day = deadline_days.get(town_id, DEFAULT_DEADLINE_DAY)
+        if town_id in stored:
+            policy = stored[town_id].with_deadline(day)
+        else:
+            policy = defaults.get(day) or defaults.setdefault(
+                day, ReminderPolicy().with_deadline(day))
+        policies[town_id] = policy
         for kind in policy.kinds():
             month = policy.current_month(kind, today)
             if month is not None:
