@@ -26,14 +26,14 @@ from django.utils.translation import gettext as _
 from scoring.progress.models import TownPeriodSetting
 from scoring.progress.periods import DEFAULT_DEADLINE_DAY
 from scoring.stars import STAR_ORDER, StarCode
-from villages.models import AdminUnit, GroupKind, WorkingGroup
+from villages.models import AdminUnit, GroupKind, Village, WorkingGroup
 from wuxing.accounts.models import Membership, User
 from wuxing.accounts.roles import Role
 from wuxing.notifications import delivery as deliveries
 from wuxing.notifications.bulk import insert_ignoring_conflicts
 from wuxing.notifications.models import Channel, Delivery, GroupRobot, Message
 
-from . import sources
+from . import extra_kinds, sources
 from .kinds import ReminderKind
 from .models import ReminderPolicy, period_key
 
@@ -55,10 +55,15 @@ class Planned:
     users: list[int] = field(default_factory=list)
     user_channels: list[str] = field(default_factory=list)
     robots: list[tuple[int, str]] = field(default_factory=list)  # (robot id, channel)
+    period_override: str = ""  # e.g. an ISO week for the weekly review reminder
+
+    @property
+    def period(self) -> str:
+        return self.period_override or period_key(self.month)
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.kind, period_key(self.month), self.topic)
+        return (self.kind, self.period, self.topic)
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,13 @@ class Directory:
                       .annotate(village_count=Count("villages"))
                       .values("id", "town_id", "star", "name", "leader_id", "village_count")
                       .order_by("town_id", "star"))
+        # A star group listing no villages covers its whole town (as the entry grid).
+        town_sizes = dict(Village.objects.filter(town_id__in=ids).order_by()
+                          .values("town_id").annotate(n=Count("id"))
+                          .values_list("town_id", "n"))
+        for group in groups:
+            group["village_count"] = (group["village_count"]
+                                      or town_sizes.get(group["town_id"], 0))
         group_ids = [g["id"] for g in groups]
         members: dict[int, list[int]] = defaultdict(list)
         for gid, uid in (WorkingGroup.members.through.objects
@@ -132,6 +144,12 @@ class Directory:
                 users[uid] = (name or username, email)
         return cls(towns, groups, dict(members), dict(leaders), dict(robots), users,
                    robot_names)
+
+    def add_users(self, user_ids) -> None:
+        missing = set(user_ids) - set(self.users)
+        for uid, username, name, email in (User.objects.filter(pk__in=missing, is_active=True)
+                                           .values_list("id", "username", "name", "email")):
+            self.users[uid] = (name or username, email)
 
 
 # --- message content (built in the portal's language) --------------------------------------
@@ -286,9 +304,11 @@ def plan(today: date, town_ids=None) -> tuple[list[Planned], Directory | None]:
         towns_qs = towns_qs.filter(pk__in=list(town_ids))
     towns = {t.pk: t for t in towns_qs}
     due, policies = due_kinds(today, towns)
-    if not due:
+    extra = extra_kinds.plan(today, towns, policies)
+    if not due and not extra.planned:
         return [], None
     directory = Directory.load({tid: towns[tid] for kinds in due.values() for tid in kinds})
+    directory.add_users(extra.user_ids)
     groups_of: dict[int, list[dict]] = defaultdict(list)
     for group in directory.groups:
         groups_of[group["town_id"]].append(group)
@@ -301,7 +321,7 @@ def plan(today: date, town_ids=None) -> tuple[list[Planned], Directory | None]:
             for town_id, kinds in town_kinds.items():
                 planned += _plan_town(month, towns[town_id], kinds, policies[town_id],
                                       groups_of.get(town_id, []), missing, directory)
-    return planned, directory
+    return planned + extra.planned, directory
 
 
 def _plan_town(month, town, kinds, policy, groups, missing, directory) -> list[Planned]:
@@ -345,7 +365,7 @@ def _deliveries(planned: list[Planned], message_ids: dict, directory: Directory,
     """(Delivery, Outgoing) for every recipient and channel of the planned messages."""
     for message in planned:
         message_id = message_ids.get(message.key)
-        kind, period = message.kind, period_key(message.month)
+        kind, period = message.kind, message.period
         for uid in message.users:
             name, email = directory.users[uid]
             for channel in message.user_channels:
@@ -402,7 +422,7 @@ def dispatch(today: date, *, dry_run: bool = False, town_ids=None,
     started = time.perf_counter()
     with transaction.atomic():
         insert_ignoring_conflicts(Message, [
-            Message(kind=m.kind, period=period_key(m.month), topic=m.topic,
+            Message(kind=m.kind, period=m.period, topic=m.topic,
                     town_id=m.town_id, subject=m.subject[:200], context=m.context,
                     url=m.url) for m in planned])
         message_ids = _message_ids(planned)

@@ -62,6 +62,10 @@ class ReminderPolicy(models.Model):
         _("escalate to the town leader: days after the deadline"), 7, 1, 25)
     summary_days_after = _days(_("monthly summary: days after the deadline"), 2, 0, 25,
                                _("Sent to the town leader before the monthly work meeting."))
+    review_waiting_days = _days(
+        _("remind reviewers of applications waiting more than (days)"), 5, 1, 60)
+    send_review_waiting = models.BooleanField(_("remind reviewers of waiting applications"),
+                                              default=True)
     send_entry_due = models.BooleanField(_("send entries-due reminders"), default=True)
     send_overdue = models.BooleanField(_("send overdue reminders and escalations"),
                                        default=True)

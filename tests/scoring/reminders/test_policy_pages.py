@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 FORM = {"enabled": "on", "due_days_before": 2, "overdue_days_after": 1,
         "leader_days_after": 3, "town_leader_days_after": 6, "summary_days_after": 2,
-        "send_entry_due": "on", "send_overdue": "on", "send_summary": "on",
+        "review_waiting_days": 5, "send_entry_due": "on", "send_overdue": "on",
+        "send_summary": "on",
         "use_email": "on"}
 
 

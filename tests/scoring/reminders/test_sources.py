@@ -62,3 +62,19 @@ def test_a_star_group_listing_no_villages_covers_its_whole_town(ruleset, star_gr
     assert [i.village for i in result[industry.pk]] == ["甲村", "乙庄村"]
     assert [i.village for i in result[star_groups[StarCode.SAFETY].pk]] == ["甲村"]
     assert other.pk
+
+
+def test_the_counts_agree_with_the_completeness_page(ruleset, star_groups, village_a, town_a):
+    from scoring.progress import completeness
+    from tests import factories
+    other = factories.VillageFactory(town=town_a, name="乙庄村")
+    report(village_a, monthly(ruleset, StarCode.ECOLOGY)[:-1])
+    report(other, monthly(ruleset, StarCode.SAFETY)[:1], status=EntryStatus.RETURNED)
+    december = date(2026, 12, 1)  # quarterly and annual indicators are due too
+    report(village_a, list(ruleset.indicators.all()), month=december)
+    for month in (NOVEMBER, december):
+        page = completeness.for_town(town_a, month)
+        expected = {(v, s): cell.state for (v, s), cell in page.cells.items()
+                    if cell.state in ("missing", "returned")}
+        assert sources.village_star_states(ruleset, [village_a.pk, other.pk],
+                                           month) == expected
