@@ -48,7 +48,7 @@ migrations-check: install-dev
 
 ## Benchmarks on PostgreSQL; figures go to docs/PERFORMANCE.md.
 bench: install-dev
-	$(PY) -m pytest tests/bench -m bench -p no:randomly -s
+	$(PY) -m pytest tests/bench -m bench -s
 
 ## Refresh and compile the translations (zh-hans is complete, en falls back to source).
 messages: install-dev

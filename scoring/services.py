@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -132,8 +132,12 @@ def _assessment(village_id: int, month: date, kind: str, ruleset: RuleSet,
         result=jsonable(result))
 
 
-def recompute(villages, month: date, *, batch_size: int = 2000) -> int:
-    """Evaluate and store official and preview assessments for the villages; returns rows."""
+def recompute(villages, month: date, *, batch_size: int = 2000,
+              progress: Callable[[int, int], None] | None = None) -> int:
+    """Evaluate and store official and preview assessments for the villages; returns rows.
+
+    `progress(done, total)` is called after each batch with village counts.
+    """
     month = engine.month_start(month)
     by_ruleset: dict[int, list[int]] = defaultdict(list)
     rulesets: dict[int, RuleSet] = {}
@@ -146,12 +150,65 @@ def recompute(villages, month: date, *, batch_size: int = 2000) -> int:
         if ruleset is not None:
             rulesets[ruleset.pk] = ruleset
             by_ruleset[ruleset.pk].append(village_id)
-    stored = 0
+    stored, done, total = 0, 0, sum(len(ids) for ids in by_ruleset.values())
     for ruleset_id, village_ids in by_ruleset.items():
         for start in range(0, len(village_ids), batch_size):
-            stored += _recompute_batch(rulesets[ruleset_id],
-                                       village_ids[start:start + batch_size], month)
+            batch = village_ids[start:start + batch_size]
+            stored += _recompute_batch(rulesets[ruleset_id], batch, month)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
     return stored
+
+
+def division_prefix(code: str) -> str:
+    """The code prefix of everything under a unit or village given by its division code.
+
+    Accepts the 12-digit code or its significant digits ("410902101" for 岳村镇).
+    Raises ValueError when no unit or village has that code.
+    """
+    from villages.models import AdminUnit, Village
+
+    code = code.strip()
+    if not code.isdigit() or len(code) > 12:
+        raise ValueError(code)
+    unit = AdminUnit.objects.filter(code=code.ljust(12, "0")).first()
+    if unit is not None:
+        return unit.prefix
+    if len(code) == 12 and Village.objects.filter(code=code).exists():
+        return code
+    raise ValueError(code)
+
+
+def months_with_entries(prefix: str, year: int | None = None) -> list[date]:
+    """Months (ascending) that have entries for villages under the prefix."""
+    entries = Entry.objects.filter(village__code__startswith=prefix)
+    if year is not None:
+        entries = entries.filter(month__year=year)
+    return sorted(set(entries.values_list("month", flat=True).distinct()))
+
+
+def star_report(prefix: str, month: date) -> list[tuple[str, str, int, str]]:
+    """(code, name, level, stars) of every village under the prefix, official results.
+
+    Villages without a stored assessment for the month are computed (and stored) first,
+    so that the report never shows a stale or missing row as "no star".
+    """
+    from villages.models import Village
+
+    month = engine.month_start(month)
+    villages = Village.objects.filter(code__startswith=prefix).order_by("code")
+    stored = dict(Assessment.objects.official().filter(
+        village__code__startswith=prefix, month=month).values_list(
+        "village_id", "id"))
+    missing = villages.exclude(pk__in=list(stored))
+    if missing.exists():
+        recompute(missing, month)
+    results = {v: (level, stars) for v, level, stars in Assessment.objects.official().filter(
+        village__code__startswith=prefix, month=month).values_list(
+        "village_id", "level", "stars")}
+    return [(code, name, *results.get(pk, (0, "")))
+            for pk, code, name in villages.values_list("pk", "code", "name")]
 
 
 def _recompute_batch(ruleset: RuleSet, village_ids: list[int], month: date) -> int:
@@ -170,9 +227,22 @@ def _recompute_batch(ruleset: RuleSet, village_ids: list[int], month: date) -> i
     return len(rows)
 
 
-def schedule_recompute(village_id: int, month: date) -> None:
-    """Queue a recompute of one village-month once the current transaction commits."""
-    from scoring.tasks import recompute_village_month
+class _QueuedRecompute:
+    """An on-commit callback that names its village-month, so duplicates can be spotted."""
 
-    transaction.on_commit(lambda: recompute_village_month.delay(village_id,
-                                                                month.isoformat()))
+    def __init__(self, village_id: int, month: date) -> None:
+        self.key = (village_id, month)
+
+    def __call__(self) -> None:
+        from scoring.tasks import recompute_village_month
+
+        recompute_village_month.delay(self.key[0], self.key[1].isoformat())
+
+
+def schedule_recompute(village_id: int, month: date) -> None:
+    """Queue a recompute of one village-month once the current transaction commits.
+
+    No de-duplication: the task is idempotent and cheap (one village), and a pending
+    callback that is skipped in favour of another is an easy way to lose a recompute.
+    """
+    transaction.on_commit(_QueuedRecompute(village_id, engine.month_start(month)))

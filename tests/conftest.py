@@ -9,6 +9,8 @@ from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+pytest_plugins = ["tests.reviews.fixtures"]
+
 
 def need_service(available: bool, reason: str) -> None:
     """Skip a test whose service is missing on this machine; fail it under CI."""
@@ -23,8 +25,11 @@ def need_service(available: bool, reason: str) -> None:
 def _celery_eager():
     # Unit tests run tasks in-process; the Celery integration test starts a real worker.
     from wuxing.celery import app
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    # The app reads Django settings with the CELERY_ namespace: the prefixed key wins
+    # over `app.conf.task_always_eager`, which alone would silently not apply.
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    assert app.conf.task_always_eager and app.conf.task_eager_propagates
     yield
 
 
@@ -146,3 +151,5 @@ def pending_sheet_a(progress_may, official_a, town_a, village_a, ruleset):
                                                  "indicator_id": indicator.pk,
                                                  "indicator": indicator.name, "old": "—",
                                                  "new": "90", "raw": "90", "version": 0}])
+# Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
+from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401

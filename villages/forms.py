@@ -6,7 +6,8 @@ from .models import AdminUnit, ManagementArea, Village
 
 class VillageFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=60,
-                        widget=forms.TextInput(attrs={"placeholder": _("Name or code")}))
+                        widget=forms.TextInput(attrs={"placeholder": _("Name or code"),
+                                                       "class": "form-control"}))
     town = forms.ModelChoiceField(label=_("Town"), required=False,
                                   queryset=AdminUnit.objects.none(), empty_label=_("All towns"))
     area = forms.ModelChoiceField(label=_("Management area"), required=False,
@@ -20,6 +21,8 @@ class VillageFilterForm(forms.Form):
         self.fields["area"].queryset = ManagementArea.objects.filter(
             town__in=towns).select_related("town")
         self.fields["area"].label_from_instance = lambda a: f"{a.town.name} · {a.name}"
+        for name in ("town", "area"):
+            self.fields[name].widget.attrs["class"] = "form-select"
 
     def apply(self, villages):
         if not self.is_valid():

@@ -15,6 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("villages/", include("villages.urls")),
     path("progress/", include("scoring.progress.urls")),
+    path("notifications/", include("wuxing.notifications.urls")),
+    path("reminders/", include("scoring.reminders.urls")),
+    path("dashboards/", include("scoring.dashboards.urls")),
 ]
 
 handler403 = "wuxing.views.permission_denied"

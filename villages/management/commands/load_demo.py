@@ -9,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         demo.load_tree_and_users()
+        from scoring.reminders import demo as reminders_demo
+        reminders_demo.load()
         self.stdout.write(self.style.SUCCESS(_("Demo data loaded.")))
         self.stdout.write(_("Demo logins (user name, password):"))
         for line in demo.login_lines():
