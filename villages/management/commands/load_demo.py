@@ -11,6 +11,8 @@ class Command(BaseCommand):
         demo.load_tree_and_users()
         from scoring.reminders import demo as reminders_demo
         reminders_demo.load()
+        from scoring.reviews import demo as reviews_demo
+        reviews_demo.load()
         self.stdout.write(self.style.SUCCESS(_("Demo data loaded.")))
         self.stdout.write(_("Demo logins (user name, password):"))
         for line in demo.login_lines():
