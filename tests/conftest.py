@@ -9,7 +9,7 @@ from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-pytest_plugins = ["tests.reviews.fixtures"]
+pytest_plugins = ["tests.reviews.fixtures", "tests.reminders_fixtures"]
 
 
 def need_service(available: bool, reason: str) -> None:
@@ -101,9 +101,6 @@ def ruleset(town_a):
     from scoring.rulesets import load_reference
     return load_reference(town_a.parent, year=2026)
 
-
-# Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
-from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401
 
 # --- monthly progress (scoring.progress) ---------------------------------------------------
 

@@ -48,9 +48,9 @@ def observers_notification(request) -> dict:
     return {"pk": note.pk}
 
 
-POLICY_FORM = {"enabled": "on", "deadline_day": 5, "due_days_before": 3,
+POLICY_FORM = {"enabled": "on", "due_days_before": 3,
                "overdue_days_after": 1, "leader_days_after": 3, "town_leader_days_after": 7,
-               "summary_days_after": 2}
+               "summary_days_after": 2, "review_waiting_days": 5}
 def town_quarter(request) -> dict:
     return {"code": request.getfixturevalue("town_a").code, "quarter": "2026Q3"}
 
