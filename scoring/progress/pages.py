@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from scoring import engine, services
 from scoring.models import Comparison, Indicator, ValueKind
 from scoring.stars import STAR_ORDER, StarCode
+from scoring.wording import Wording
 from wuxing.accounts.access import can
 
 from . import completeness, periods, values, workflow
@@ -167,9 +167,10 @@ class MonthPage:
                    if r.entry and r.entry.status in (EntryStatus.DRAFT, EntryStatus.RETURNED))
 
 
-def month_page(user, village, month: date) -> MonthPage:
-    ruleset = services.ruleset_for(village.code, month.year)
-    indicators = indicators_of(ruleset) if ruleset else []
+def month_page(user, village, month: date, *, only: Indicator | None = None) -> MonthPage:
+    """The page's data; `only`: just that indicator's row (the htmx answer to a save)."""
+    ruleset = only.ruleset if only else services.ruleset_for(village.code, month.year)
+    indicators = ([only] if only else indicators_of(ruleset)) if ruleset else []
     rows = load_rows(village, month, indicators)
     tabs = [(code, StarCode(code).label, [r for r in rows if r.indicator.star_id == code])
             for code in STAR_ORDER]
@@ -184,10 +185,6 @@ def month_page(user, village, month: date) -> MonthPage:
         can_reopen=can(user, "reopen_month", village.code),
         led=workflow.led_stars(user, village) if not can(user, "verify_entry", village.code)
         else set(STAR_ORDER))
-
-
-def row_for(user, village, month: date, indicator: Indicator) -> Row:
-    return load_rows(village, month, [indicator])[0]
 
 
 # --- the working-group grid ------------------------------------------------------------------
@@ -225,30 +222,8 @@ def grid(group, month: date) -> Grid:
     return Grid(group, month, indicators, rows)
 
 
-def gap_lines(result: engine.VillageResult | None, names: dict[str, str]
-              ) -> dict[str, list[str]]:
-    """Short Chinese lines per star for what is still missing (until wording.py lands)."""
-    if result is None:
-        return {}
-    words = {"gate_failed": _("not met"), "not_reported": _("not reported"),
-             "veto_hit": _("veto hit"), "points_short": _("points short"),
-             "evidence_missing": _("evidence missing")}
-    signs = {">=": "≥", "<=": "≤", "==": "=", "in": "∈", "!=": "≠", "not in": "∉"}
-    out: dict[str, list[str]] = defaultdict(list)
-    for gap in result.gaps:
-        for change in gap.changes:
-            line = _("%(indicator)s: %(reason)s") % {
-                "indicator": names.get(change.indicator, change.indicator),
-                "reason": words.get(change.reason, change.reason)}
-            if change.needed is not None and change.comparison:
-                needed = change.needed if not isinstance(change.needed, tuple) \
-                    else "、".join(change.needed)
-                line += _(" (needs %(cmp)s %(needed)s, now %(actual)s)") % {
-                    "cmp": signs.get(change.comparison, change.comparison),
-                    "needed": values.display(needed),
-                    "actual": values.display(change.actual) or "—"}
-            out[gap.star].append(line)
-        if gap.requires_stars:
-            out[gap.star].append(_("also needs: %(stars)s") % {"stars": "、".join(
-                engine.STAR_NAMES.get(s, s) for s in gap.requires_stars)})
-    return dict(out)
+def gap_lines(result: engine.VillageResult | None, ruleset) -> list[tuple[str, list[str]]]:
+    """What is still missing, per star, as the Chinese sentences of scoring/wording.py."""
+    if result is None or ruleset is None:
+        return []
+    return Wording(services.spec_of(ruleset)).gap_list(result)

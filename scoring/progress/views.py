@@ -25,7 +25,8 @@ def _indicator(village, month, code):
     ruleset = services.ruleset_for(village.code, month.year)
     if ruleset is None:
         raise Http404(_("No rule set is in force for this village and year."))
-    return get_object_or_404(ruleset.indicators.select_related("star"), code=code)
+    return get_object_or_404(ruleset.indicators.select_related("star", "ruleset__issuer"),
+                             code=code)
 
 
 def _message(exc) -> str:
@@ -39,12 +40,11 @@ def month_page(request, code, month):
         "page": page, "locked": not page.period.is_open,
         "prev_month": f"{periods.previous_month(month):%Y-%m}",
         "next_month": f"{periods.next_month(month):%Y-%m}",
-        "preview": page.preview, "gap_lines": pages.gap_lines(page.preview, page.names)})
+        "preview": page.preview, "gap_lines": pages.gap_lines(page.preview, page.ruleset)})
 
 
 def _preview(result, ruleset) -> dict:
-    names = dict(ruleset.indicators.values_list("code", "name")) if ruleset else {}
-    return {"preview": result, "gap_lines": pages.gap_lines(result, names)}
+    return {"preview": result, "gap_lines": pages.gap_lines(result, ruleset)}
 
 
 def preview(request, code, month):
@@ -62,14 +62,14 @@ def _respond(request, village, month, indicator, *, error=None, typed=None, ok=N
         elif ok:
             messages.success(request, ok)
         return redirect("progress:month", code=village.code, month=month)
-    page = pages.month_page(request.user, village, month)
-    row = next(r for _c, _n, rows in page.tabs for r in rows if r.indicator.pk == indicator.pk)
+    page = pages.month_page(request.user, village, month, only=indicator)
+    row = page.tabs[0][2][0]
     template = "progress/_cell.html" if request.POST.get("grid") else "progress/_row.html"
     return render(request, template, {
         "page": page, "row": row, "error": error, "typed": typed, "ok": ok, "oob": True,
         "village": village, "locked": not page.period.is_open, "month": month,
         "can_enter": page.can_enter,
-        "preview": page.preview, "gap_lines": pages.gap_lines(page.preview, page.names)})
+        "preview": page.preview, "gap_lines": pages.gap_lines(page.preview, page.ruleset)})
 
 
 def _version(request) -> int:
@@ -117,7 +117,8 @@ def submit_month(request, code, month):
 
 
 def _entry(request, pk):
-    entry = (Entry.objects.select_related("village__town", "indicator__star", "entered_by")
+    entry = (Entry.objects.select_related("village__town", "indicator__star",
+                                          "indicator__ruleset__issuer", "entered_by")
              .fetch_for(request.user, None, pk=pk))
     if not workflow.can_verify(request.user, entry):
         from django.core.exceptions import PermissionDenied

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from scoring import engine
 from scoring.models import Combine, Indicator
@@ -55,7 +56,7 @@ class Saved:
 
 
 def _locked_entry(village: Village, indicator: Indicator, month: date) -> Entry | None:
-    return (Entry.objects.select_for_update().select_related("entered_by")
+    return (Entry.objects.select_for_update(of=("self",)).select_related("entered_by")
             .filter(village=village, indicator=indicator, month=month).first())
 
 
@@ -151,7 +152,7 @@ def can_verify(user, entry: Entry, led: set[str] | None = None) -> bool:
 
 def _transition(entry_id: int, version: int | None, user, move: str, *args) -> Entry:
     with transaction.atomic():
-        entry = (Entry.objects.select_for_update().select_related("village__town",
+        entry = (Entry.objects.select_for_update(of=("self",)).select_related("village__town",
                                                                   "indicator", "entered_by")
                  .get(pk=entry_id))
         if version is not None and int(version) != entry.version:
@@ -165,15 +166,14 @@ def _transition(entry_id: int, version: int | None, user, move: str, *args) -> E
     return entry
 
 
-_ACTION_WORDS = {"submit": _("submitted"), "verify": _("verified"),
-                 "send_back": _("returned")}
-
-
 def _check_move(entry: Entry, move: str) -> None:
-    from django_fsm import can_proceed
     if not can_proceed(getattr(entry, move)):
-        raise EntryRefused(_("This entry cannot be %(action)s in its present state.")
-                           % {"action": _ACTION_WORDS[move]})
+        messages = {
+            "submit": _("Only a draft or a returned entry can be submitted."),
+            "verify": _("Only a submitted entry can be verified."),
+            "send_back": _("Only a submitted or verified entry can be returned."),
+        }
+        raise EntryRefused(messages[move])
 
 
 def submit(user, entry: Entry, version: int | None = None) -> Entry:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from scoring.dashboards.models import CountyTarget
 from scoring.reviews import services, steps
 from scoring.reviews.forms import CycleForm, PublishForm
 from scoring.reviews.models import Application, AppState, Award, RatingCycle
@@ -78,6 +79,7 @@ def cycle_detail(request, pk):
     is_county = steps.acts_at_level(request.user, "county_review", cycle.county.code, 6)
     return render(request, "reviews/cycle_detail.html", {
         "cycle": cycle, "states": states, "is_county": is_county,
+        "target": CountyTarget.objects.filter(county=cycle.county, year=cycle.year).first(),
         "chain": [steps.STEP_LABELS[s] for s in cycle.chain],
         "approved": applications.filter(state=AppState.APPROVED).for_list(),
         "notices": cycle.notices.all(),
