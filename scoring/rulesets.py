@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from scoring import rulefile
 from scoring.engine import RuleSetSpec
-from scoring.models import Indicator, RuleSet, RuleSetStar, RuleSetStatus
+from scoring.models import Indicator, RuleSet, RuleSetStar, RuleSetStatus, Star
 from villages.models import AdminUnit
 
 REFERENCE_FILE = Path(settings.BASE_DIR) / "rulesets" / "henan-reference.yaml"
@@ -33,6 +33,7 @@ def _json_threshold(value):
 @transaction.atomic
 def save_spec(spec: RuleSetSpec, *, issuer: AdminUnit | None = None, publish: bool = False,
               version: int | None = None) -> RuleSet:
+    Star.objects.ensure()
     issuer = issuer or AdminUnit.objects.get(code=spec.issuer_code.ljust(12, "0"))
     if version is None:
         latest = RuleSet.objects.filter(issuer=issuer, year=spec.year).order_by(

@@ -48,9 +48,9 @@ def observers_notification(request) -> dict:
     return {"pk": note.pk}
 
 
-POLICY_FORM = {"enabled": "on", "deadline_day": 5, "due_days_before": 3,
+POLICY_FORM = {"enabled": "on", "due_days_before": 3,
                "overdue_days_after": 1, "leader_days_after": 3, "town_leader_days_after": 7,
-               "summary_days_after": 2}
+               "summary_days_after": 2, "review_waiting_days": 5}
 def town_quarter(request) -> dict:
     return {"code": request.getfixturevalue("town_a").code, "quarter": "2026Q3"}
 
@@ -83,6 +83,35 @@ def pairing_data(request) -> dict:
     village = request.getfixturevalue("village_a")
     return {"village": village.pk, "partner": VillageFactory(town=village.town).pk,
             "started": "2026-11-02", "star_choices": ["industry"]}
+def village_month(request) -> dict:
+    month = request.getfixturevalue("progress_may")
+    return {"code": request.getfixturevalue("village_a").code, "month": f"{month:%Y-%m}"}
+
+
+def village_indicator(request) -> dict:
+    return {**village_month(request), "indicator": "member_points_rate"}
+
+
+def town_month(request) -> dict:
+    month = request.getfixturevalue("progress_may")
+    return {"code": request.getfixturevalue("town_a").code, "month": f"{month:%Y-%m}"}
+
+
+def entry_pk(request) -> dict:
+    return {"pk": request.getfixturevalue("submitted_entry_a").pk}
+
+
+def evidence_pk(request) -> dict:
+    return {"pk": request.getfixturevalue("evidence_a").pk}
+
+
+def group_month(request) -> dict:
+    month = request.getfixturevalue("progress_may")
+    return {"pk": request.getfixturevalue("star_group_a").pk, "month": f"{month:%Y-%m}"}
+
+
+def sheet_token(request) -> dict:
+    return {**town_month(request), "token": request.getfixturevalue("pending_sheet_a").token}
 
 
 CASES: list[Case] = [
@@ -125,6 +154,36 @@ CASES: list[Case] = [
          forbidden_to=("official_a",)),
     Case("dashboards:bulletin", town_quarter),
     Case("dashboards:bulletin_xlsx", town_quarter),
+    # Monthly progress
+    Case("progress:index", scoped=False),
+    Case("progress:month", village_month),
+    Case("progress:preview", village_month),
+    Case("progress:save", village_indicator, method="post", write=True, ok=(302,),
+         data=lambda r: {"value": "90", "version": "0"}, forbidden_to=("secretary_a",)),
+    Case("progress:carry", village_indicator, method="post", write=True, ok=(302,),
+         data=lambda r: {"version": "0"}, forbidden_to=("secretary_a",)),
+    Case("progress:submit", village_month, method="post", write=True, ok=(302,),
+         forbidden_to=("secretary_a",)),
+    Case("progress:reopen", village_month, write=True, owner="leader_a",
+         forbidden_to=("official_a", "secretary_a")),
+    Case("progress:reopen", village_month, method="post", write=True, owner="leader_a",
+         data=lambda r: {"reason": "补录遗漏的会议记录"}, ok=(302,),
+         forbidden_to=("official_a", "secretary_a")),
+    Case("progress:add_evidence", village_indicator, method="post", write=True, ok=(302,),
+         owner="secretary_a"),
+    Case("progress:verify", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
+         data=lambda r: {"version": "1"}, forbidden_to=("official_a", "secretary_a")),
+    Case("progress:return", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
+         data=lambda r: {"version": "1", "reason": "数据不准"},
+         forbidden_to=("official_a", "secretary_a")),
+    Case("progress:evidence_file", evidence_pk),
+    Case("progress:evidence_thumbnail", evidence_pk),
+    Case("progress:grid", group_month),
+    Case("progress:completeness", town_month),
+    Case("progress:sheet_download", town_month),
+    # A village secretary does not see town pages at all (404, outside the village).
+    Case("progress:sheet_upload", town_month, write=True),
+    Case("progress:sheet_confirm", sheet_token, method="post", write=True, ok=(302,)),
 ]
 
 # URL names that are public or belong to Django's own machinery, outside the matrix.
