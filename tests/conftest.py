@@ -9,6 +9,8 @@ from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+pytest_plugins = ["tests.reviews.fixtures"]
+
 
 def need_service(available: bool, reason: str) -> None:
     """Skip a test whose service is missing on this machine; fail it under CI."""
@@ -23,10 +25,11 @@ def need_service(available: bool, reason: str) -> None:
 def _celery_eager():
     # Unit tests run tasks in-process; the Celery integration test starts a real worker.
     from wuxing.celery import app
-    # With namespace="CELERY" the prefixed Django setting wins over the plain key, so set
-    # both (setting only `task_always_eager` silently left tasks going to the broker).
-    app.conf.update(task_always_eager=True, task_eager_propagates=True,
-                    CELERY_TASK_ALWAYS_EAGER=True, CELERY_TASK_EAGER_PROPAGATES=True)
+    # The app reads Django settings with the CELERY_ namespace: the prefixed key wins
+    # over `app.conf.task_always_eager`, which alone would silently not apply.
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    assert app.conf.task_always_eager and app.conf.task_eager_propagates
     yield
 
 
@@ -36,7 +39,7 @@ def _no_cross_test_cache(settings):
 
     from scoring import services
     cache.clear()
-    services._SPEC_CACHE.clear()
+    services.clear_caches()
     yield
 
 
@@ -97,3 +100,7 @@ def ruleset(town_a):
     """The reference rule set, published by town A's county for 2026."""
     from scoring.rulesets import load_reference
     return load_reference(town_a.parent, year=2026)
+
+
+# Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
+from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401

@@ -45,9 +45,13 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "wuxing.accounts",
+    "wuxing.notifications",
     "villages",
     "scoring",
     "scoring.progress",
+    "scoring.reminders",
+    "scoring.dashboards",
+    "scoring.reviews",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +245,8 @@ LOGGING = {
 
 # --- Wuxing --------------------------------------------------------------------------------
 WUXING_DEMO_PASSWORD = "wuxing-demo"  # used only by `load_demo`, never for real accounts
+# The portal's address, for the links in emails and robot messages.
+WUXING_SITE_URL = env.str("WUXING_SITE_URL", default="http://127.0.0.1:8000")
+# Hosts a group robot's webhook may point to (no requests to arbitrary addresses).
+WUXING_ROBOT_HOSTS = env.list("WUXING_ROBOT_HOSTS",
+                              default=["qyapi.weixin.qq.com", "oapi.dingtalk.com"])

@@ -14,7 +14,7 @@ def start_page_for(user) -> str:
         village = user.memberships.filter(village__isnull=False).values_list(
             "village__code", flat=True).first()
         if village:
-            return reverse("villages:detail", args=[village])
+            return reverse("dashboards:village", args=[village])
     return reverse("villages:list")
 
 

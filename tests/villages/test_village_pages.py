@@ -24,10 +24,10 @@ def test_a_village_secretary_sees_only_their_village(client, secretary_a, villag
     assert client.get(reverse("villages:detail", args=[neighbour.code])).status_code == 404
 
 
-def test_the_secretary_starts_on_their_village(client, secretary_a, village_a):
+def test_the_secretary_starts_on_their_village_star_card(client, secretary_a, village_a):
     client.force_login(secretary_a)
     response = client.get(reverse("home"))
-    assert response["Location"] == reverse("villages:detail", args=[village_a.code])
+    assert response["Location"] == reverse("dashboards:village", args=[village_a.code])
 
 
 def test_the_list_searches_and_filters_by_area(client, official_a, town_a):

@@ -19,4 +19,17 @@ class Role(models.TextChoices):
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "edit_village": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
     "manage_groups": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    "manage_reminders": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    # the town's points ledger, pairings and their activities
+    "manage_town_records": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    # Star reviews (scoring/reviews): each review step also checks the membership's level.
+    "apply": frozenset({Role.VILLAGE_SECRETARY, Role.TOWN_OFFICIAL, Role.ADMIN}),
+    "pre_review": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    "city_review": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
+    "county_review": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
+    "publish_notice": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
+    "award": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
+    "revoke": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
+    # Anyone who can see the village may object during its public notice.
+    "file_objection": frozenset(Role.values),
 }

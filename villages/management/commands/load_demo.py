@@ -12,6 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         demo.load_tree_and_users()
         counts = scoring_demo.load()
+        from scoring.reminders import demo as reminders_demo
+        reminders_demo.load()
         self.stdout.write(self.style.SUCCESS(_("Demo data loaded.")))
         self.stdout.write(_("New entries: %(entries)d, evidence files: %(evidence)d, "
                             "assessments computed: %(assessments)d") % counts)

@@ -1,0 +1,188 @@
+"""Keep `VillageStatus` and `UnitMonthSummary` in step with the stored assessments.
+
+Towns are counted from their villages' status rows; counties, cities and the province
+are sums of their children's summaries, so refreshing after a recompute touches a
+town's few dozen rows and a handful of summaries, whatever the size of the province.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+
+from scoring.engine import STAR_CODES
+from scoring.models import Assessment
+from villages.models import AdminUnit, Village
+
+from .models import UnitMonthSummary, VillageStatus
+
+TOWN, COUNTY, CITY, PROVINCE = 9, 6, 4, 2
+PARENT_DEPTH = {TOWN: COUNTY, COUNTY: CITY, CITY: PROVINCE}
+CHILD_DEPTH = {PROVINCE: CITY, CITY: COUNTY, COUNTY: TOWN}
+STATUS_FIELDS = ["code", "level", "stars", "total_score", "scores", "distance", "gaps"]
+
+
+def status_from(village_id: int, code: str, month: date, kind: str, level: int,
+                stars: str, scores: dict, gaps: list | None) -> VillageStatus:
+    """The slim status of one assessment: scores, and per unearned star its distance."""
+    gaps = gaps or []
+    return VillageStatus(
+        village_id=village_id, code=code, month=month, kind=kind, level=level, stars=stars,
+        total_score=sum(int(v) for v in (scores or {}).values()), scores=scores or {},
+        distance={g["star"]: int(g.get("total_changes") or len(g["changes"])) for g in gaps},
+        gaps={g["star"]: [c["indicator"] for c in g["changes"]] for g in gaps})
+
+
+def _assessment_rows(assessments):
+    return assessments.values_list("village_id", "village__code", "month", "kind", "level",
+                                   "stars", "scores", "result__gaps")
+
+
+def store_statuses(statuses: list[VillageStatus]) -> None:
+    VillageStatus.objects.bulk_create(
+        statuses, batch_size=2000, update_conflicts=True,
+        unique_fields=["village", "month", "kind"], update_fields=STATUS_FIELDS)
+
+
+def _counts(rows: Iterable[tuple[int, str, dict]]) -> dict:
+    """Level, star and gap counts of (level, stars, gaps) rows."""
+    levels, stars = Counter(), Counter()
+    gaps: dict[str, Counter] = defaultdict(Counter)
+    assessed = 0
+    for level, earned, held_back in rows:
+        assessed += 1
+        levels[str(level)] += 1
+        stars.update(earned.split("+") if earned else [])
+        for star, indicators in held_back.items():
+            gaps[star].update(indicators)
+    return {"assessed": assessed,
+            "level_counts": {str(lv): levels[str(lv)] for lv in range(6)},
+            "star_counts": {s: stars[s] for s in STAR_CODES},
+            "gap_counts": {s: dict(gaps[s]) for s in STAR_CODES if gaps[s]}}
+
+
+def _merge(summaries: Iterable[UnitMonthSummary]) -> dict:
+    total = {"villages": 0, "assessed": 0, "level_counts": Counter(), "star_counts": Counter()}
+    gaps: dict[str, Counter] = defaultdict(Counter)
+    for s in summaries:
+        total["villages"] += s.villages
+        total["assessed"] += s.assessed
+        total["level_counts"].update(s.level_counts)
+        total["star_counts"].update(s.star_counts)
+        for star, counts in s.gap_counts.items():
+            gaps[star].update(counts)
+    total["level_counts"] = {str(lv): total["level_counts"][str(lv)] for lv in range(6)}
+    total["star_counts"] = {s: total["star_counts"][s] for s in STAR_CODES}
+    total["gap_counts"] = {s: dict(gaps[s]) for s in STAR_CODES if gaps[s]}
+    return total
+
+
+def _store_summaries(rows: list[UnitMonthSummary]) -> None:
+    UnitMonthSummary.objects.bulk_create(
+        rows, batch_size=2000, update_conflicts=True,
+        unique_fields=["prefix", "month", "kind"],
+        update_fields=["depth", "villages", "assessed", "level_counts", "star_counts",
+                       "gap_counts"])
+
+
+def _prefix_filter(field: str, prefixes: Iterable[str]) -> Q:
+    condition = Q(pk__in=[])
+    for prefix in sorted(prefixes):
+        condition |= Q(**{f"{field}__startswith": prefix})
+    return condition
+
+
+def _village_counts(prefixes: set[str] | None) -> dict[str, int]:
+    villages = Village.objects.all()
+    if prefixes is not None:
+        villages = villages.filter(_prefix_filter("code", prefixes))
+    return dict(villages.annotate(town_prefix=Substr("code", 1, TOWN)).values("town_prefix")
+                .order_by().annotate(n=Count("id")).values_list("town_prefix", "n"))
+
+
+def refresh_towns(month: date, prefixes: set[str] | None = None) -> set[str]:
+    """Recount the towns' summaries from status rows (all towns when prefixes is None)."""
+    statuses = VillageStatus.objects.filter(month=month)
+    if prefixes is not None:
+        statuses = statuses.filter(_prefix_filter("code", prefixes))
+    grouped: dict[tuple[str, str], list] = defaultdict(list)
+    for code, kind, level, stars, gaps in statuses.values_list("code", "kind", "level",
+                                                               "stars", "gaps"):
+        grouped[(code[:TOWN], kind)].append((level, stars, gaps))
+    villages = _village_counts(prefixes)
+    towns = set(villages) | {town for town, _kind in grouped}
+    rows = []
+    for town in towns:
+        for kind in ("official", "preview"):
+            rows.append(UnitMonthSummary(prefix=town, depth=TOWN, month=month, kind=kind,
+                                         villages=villages.get(town, 0),
+                                         **_counts(grouped.get((town, kind), []))))
+    _store_summaries(rows)
+    return towns
+
+
+def refresh_parents(month: date, child_prefixes: set[str], child_depth: int) -> None:
+    """Sum the children's summaries into their parents, up to the province."""
+    while child_depth in PARENT_DEPTH:
+        depth = PARENT_DEPTH[child_depth]
+        parents = {p[:depth] for p in child_prefixes}
+        children = UnitMonthSummary.objects.filter(
+            _prefix_filter("prefix", parents), month=month, depth=child_depth)
+        grouped: dict[tuple[str, str], list] = defaultdict(list)
+        for summary in children:
+            grouped[(summary.prefix[:depth], summary.kind)].append(summary)
+        _store_summaries([UnitMonthSummary(prefix=parent, depth=depth, month=month, kind=kind,
+                                           **_merge(rows))
+                          for (parent, kind), rows in grouped.items()])
+        child_prefixes, child_depth = parents, depth
+
+
+@transaction.atomic
+def refresh(village_ids: list[int], month: date) -> None:
+    """After assessments of these villages and month were stored: statuses, then sums."""
+    rows = _assessment_rows(Assessment.objects.filter(village_id__in=village_ids,
+                                                      month=month))
+    statuses = [status_from(*row) for row in rows]
+    store_statuses(statuses)
+    towns = {s.code[:TOWN] for s in statuses}
+    if towns:
+        refresh_towns(month, towns | _towns_without_summary(towns, month))
+        refresh_parents(month, towns, TOWN)
+
+
+def _towns_without_summary(towns: set[str], month: date) -> set[str]:
+    """Sibling towns with no summary yet this month: counted so that the county's
+    village total includes their villages."""
+    counties = {t[:COUNTY] for t in towns}
+    siblings = set(AdminUnit.objects.towns().filter(_prefix_filter("code", counties))
+                   .values_list("code", flat=True))
+    known = set(UnitMonthSummary.objects.filter(
+        _prefix_filter("prefix", counties), month=month, depth=TOWN)
+        .values_list("prefix", flat=True))
+    return {code[:TOWN] for code in siblings} - known - towns
+
+
+def rebuild(month: date | None = None) -> int:
+    """Rebuild every status and summary (of one month, or of all months); returns months."""
+    months = [month] if month else sorted(set(
+        Assessment.objects.values_list("month", flat=True).distinct()))
+    for current in months:
+        with transaction.atomic():
+            VillageStatus.objects.filter(month=current).delete()
+            UnitMonthSummary.objects.filter(month=current).delete()
+            batch = []
+            for row in _assessment_rows(Assessment.objects.filter(month=current)).iterator(
+                    chunk_size=2000):
+                batch.append(status_from(*row))
+                if len(batch) >= 2000:
+                    store_statuses(batch)
+                    batch = []
+            store_statuses(batch)
+            towns = refresh_towns(current)
+            refresh_parents(current, towns, TOWN)
+    return len(months)

@@ -1,0 +1,428 @@
+"""Star reviews across rows: applying, running transitions safely, queues and awards.
+
+Every transition goes through `run()`: one transaction, the application row locked
+(select_for_update), the state the reviewer saw compared with the state now. A second
+reviewer acting on an application that was already handled gets `AlreadyHandled`,
+which views turn into a friendly HTTP 409 page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from scoring import engine
+from scoring.progress.models import Entry, Evidence
+from scoring.services import engine_inputs, jsonable, ruleset_for, spec_of
+from scoring.stars import STAR_ORDER
+from wuxing.accounts.access import scopes_of
+from wuxing.accounts.models import AuditEvent, AuditKind
+from wuxing.accounts.roles import ACTION_ROLES, Role
+
+from . import signals, steps
+from .models import (
+    Application,
+    AppState,
+    Award,
+    AwardStatus,
+    Objection,
+    ObjectionStatus,
+    PublicNotice,
+    RatingCycle,
+    ReviewLog,
+    ReviewView,
+    Snapshot,
+)
+from .models.applications import STEP_STATE
+
+
+class AlreadyHandled(Exception):
+    """The application (or award) is no longer in the state the user acted on."""
+
+
+# --- what the village star card shows ------------------------------------------------------
+
+def awarded_stars(village, year: int) -> list[str]:
+    """Star codes awarded to the village in cycles up to `year` and not revoked."""
+    codes = set(Award.objects.filter(village=village).active().up_to_year(year)
+                .values_list("star", flat=True))
+    return [code for code in STAR_ORDER if code in codes]
+
+
+# --- snapshots ------------------------------------------------------------------------------
+
+def snapshot_month(cycle: RatingCycle, today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    return date(cycle.year, 12, 1) if today.year > cycle.year else engine.month_start(today)
+
+
+def take_snapshot(application: Application, responses: dict | None = None) -> Snapshot:
+    """Freeze the engine's result, the entries and the evidence list for this round."""
+    cycle, village = application.cycle, application.village
+    month = snapshot_month(cycle)
+    ruleset = cycle.ruleset or ruleset_for(village.code, cycle.year)
+    result = {}
+    entries: list[dict] = []
+    evidence: list[dict] = []
+    if ruleset is not None:
+        inputs = engine_inputs([village.pk], ruleset, month, official=True)
+        result = jsonable(engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month))
+        rows = (Entry.objects.filter(village=village, indicator__ruleset=ruleset)
+                .for_cycle(cycle.year, month).verified()
+                .select_related("indicator").order_by("indicator__star__order",
+                                                      "indicator__order", "month"))
+        entries = [{"id": e.id, "indicator": e.indicator.code, "name": e.indicator.name,
+                    "star": e.indicator.star_id, "month": e.month.isoformat(),
+                    "value": jsonable(e.get_value(e.indicator.kind)), "unit": e.indicator.unit,
+                    "carried": e.carried, "version": e.version} for e in rows]
+        evidence = [{"id": ev.id, "entry": ev.entry_id, "indicator": ev.entry.indicator.code,
+                     "kind": ev.kind, "name": ev.original_name or ev.file.name,
+                     "file": ev.file.name, "sha256": ev.sha256, "size": ev.size,
+                     "month": ev.entry.month.isoformat()}
+                    for ev in Evidence.objects.filter(entry_id__in=[e["id"] for e in entries])
+                    .select_related("entry__indicator").order_by("entry_id", "pk")]
+    return Snapshot.objects.create(application=application, round=application.round,
+                                   month=month, result=result, entries=entries,
+                                   evidence=evidence, responses=responses or {})
+
+
+# --- applying -------------------------------------------------------------------------------
+
+def earned_now(cycle: RatingCycle, village) -> set[str]:
+    """Stars the engine shows as earned today (official entries)."""
+    ruleset = cycle.ruleset or ruleset_for(village.code, cycle.year)
+    if ruleset is None:
+        return set()
+    month = snapshot_month(cycle)
+    inputs = engine_inputs([village.pk], ruleset, month, official=True)
+    return set(engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []),
+                               month).earned_stars)
+
+
+def apply_errors(cycle: RatingCycle, village, stars: list[str],
+                 justifications: dict[str, str]) -> list[str]:
+    errors = []
+    if not cycle.is_open():
+        errors.append(_("The application window of this cycle is not open."))
+    if (cycle.ruleset or ruleset_for(village.code, cycle.year)) is None:
+        errors.append(_("No rule set is in force for this cycle."))
+    if not stars:
+        errors.append(_("Choose at least one star."))
+    if Application.objects.filter(cycle=cycle, village=village).open().exists():
+        errors.append(_("This village already has an application under way in this cycle."))
+    held = set(Award.objects.filter(cycle=cycle, village=village).values_list("star",
+                                                                              flat=True))
+    if held & set(stars):
+        errors.append(_("A star chosen was already awarded in this cycle."))
+    if errors:
+        return errors
+    earned = earned_now(cycle, village)
+    for code in stars:
+        if code not in earned and not justifications.get(code, "").strip():
+            errors.append(_("The engine does not show %(star)s as earned: "
+                            "write a justification.") % {"star": _label(code)})
+    return errors
+
+
+def _label(code: str) -> str:
+    from scoring.stars import StarCode
+    return str(StarCode(code).label)
+
+
+def apply(user, cycle: RatingCycle, village, stars: list[str],
+          justifications: dict[str, str]) -> Application:
+    """Create and submit an application with its round-1 snapshot."""
+    stars = sorted(set(stars), key=STAR_ORDER.index)
+    if errors := apply_errors(cycle, village, stars, justifications):
+        raise ValidationError(errors)
+    justifications = {k: v.strip() for k, v in justifications.items() if k in stars and v.strip()}
+    with transaction.atomic():
+        application = Application.objects.create(cycle=cycle, village=village, stars=stars,
+                                                 justifications=justifications,
+                                                 submitted_by=user)
+        if not has_transition_perm(application.submit, user):
+            raise PermissionDenied(_("Your role does not allow this action here."))
+        take_snapshot(application)
+        _transition(application, user, "submit", reason="", details={"stars": stars})
+    return application
+
+
+# --- running transitions --------------------------------------------------------------------
+
+def _transition(application: Application, user, name: str, *args, reason: str = "",
+                details: dict | None = None) -> ReviewLog:
+    """Run transition `name` on a locked row; log it; signal after commit."""
+    method = getattr(application, name)
+    if not can_proceed(method, check_conditions=False):
+        raise AlreadyHandled
+    if not can_proceed(method):
+        raise ValidationError(_("This step cannot be taken yet."))
+    if not has_transition_perm(method, user):
+        raise PermissionDenied(_("You may not take this step on this application."))
+    before, round_ = application.state, application.round
+    method(user, *args)
+    application.state_since = timezone.now()
+    application.save()
+    log = ReviewLog.objects.create(application=application, round=round_, action=name,
+                                   from_state=before, to_state=application.state, actor=user,
+                                   actor_name=str(user), reason=reason, details=details or {})
+    AuditEvent.record(AuditKind.APPROVAL, user=user, target=application, action=name,
+                      from_state=before, to_state=application.state, reason=reason)
+    transaction.on_commit(lambda: signals.application_transitioned.send(
+        sender=Application, application=application, log=log, action=name))
+    return log
+
+
+def run(application_id: int, user, name: str, *args, expected_state: str | None = None,
+        reason: str = "", details: dict | None = None, after=None) -> Application:
+    """Lock the row and run one transition; AlreadyHandled when someone was faster."""
+    with transaction.atomic():
+        application = (Application.objects.select_for_update(of=("self",))
+                       .select_related("cycle", "village").get(pk=application_id))
+        if expected_state and application.state != expected_state:
+            raise AlreadyHandled
+        _transition(application, user, name, *args, reason=reason, details=details)
+        if after is not None:
+            after(application)
+    return application
+
+
+def pass_step(application_id: int, user, *, expected_state: str | None = None,
+              reason: str = "") -> Application:
+    return run(application_id, user, "pass_step", expected_state=expected_state,
+               reason=reason)
+
+
+def send_back(application_id: int, user, flags: dict, *, expected_state: str | None = None,
+              reason: str = "") -> Application:
+    if not (flags.get("stars") or flags.get("indicators")):
+        raise ValidationError(_("Give a reason for at least one star or indicator."))
+    return run(application_id, user, "send_back", flags, expected_state=expected_state,
+               reason=reason, details={"flags": flags})
+
+
+def approve(application_id: int, user, stars: list[str], reasons: dict[str, str], *,
+            expected_state: str | None = None) -> Application:
+    if not stars:
+        raise ValidationError(_("Approve at least one star, or reject the application."))
+    refused = {k: v for k, v in reasons.items() if k not in stars}
+    return run(application_id, user, "approve", stars, refused, expected_state=expected_state,
+               details={"approved": stars, "refused": refused})
+
+
+def reject(application_id: int, user, reasons: dict[str, str], *,
+           expected_state: str | None = None, reason: str = "") -> Application:
+    if not reason.strip() and not any(v.strip() for v in reasons.values()):
+        raise ValidationError(_("Give the reason for the rejection."))
+    return run(application_id, user, "reject", reasons, expected_state=expected_state,
+               reason=reason, details={"reasons": reasons})
+
+
+def resubmit(application_id: int, user, responses: dict, *,
+             expected_state: str | None = AppState.RETURNED) -> Application:
+    def new_snapshot(application):
+        take_snapshot(application, responses)
+    with transaction.atomic():
+        application = Application.objects.select_related("cycle").get(pk=application_id)
+        flagged = flagged_items(application)
+        missing = [key for key in flagged if not responses.get(key, "").strip()]
+        if missing:
+            raise ValidationError(_("Answer every item that was flagged."))
+        return run(application_id, user, "resubmit", expected_state=expected_state,
+                   details={"responses": responses}, after=new_snapshot)
+
+
+def flagged_items(application: Application) -> list[str]:
+    """Keys of the flagged items: "star:<code>" and "indicator:<code>"."""
+    flags = application.flags or {}
+    return ([f"star:{c}" for c in flags.get("stars", {})]
+            + [f"indicator:{c}" for c in flags.get("indicators", {})])
+
+
+def mark_viewed(application: Application, user) -> None:
+    ReviewView.objects.get_or_create(application=application, user=user,
+                                     round=application.round)
+
+
+def bulk_approve(user, ids: Iterable[int]) -> dict[str, list[Application]]:
+    """Approve (county) or pass (town, city) each selected application the user opened."""
+    outcome: dict[str, list[Application]] = {"done": [], "not_viewed": [], "handled": [],
+                                              "refused": []}
+    selected = queue_for(user).filter(pk__in=list(ids))
+    viewed = set(ReviewView.objects.filter(user=user, application__in=selected,
+                                           round=models.F("application__round"))
+                 .values_list("application_id", flat=True))
+    for application in selected:
+        if application.pk not in viewed:
+            outcome["not_viewed"].append(application)
+            continue
+        try:
+            if application.state == AppState.COUNTY:
+                approve(application.pk, user, application.stars, {},
+                        expected_state=application.state)
+            else:
+                pass_step(application.pk, user, expected_state=application.state)
+            outcome["done"].append(application)
+        except AlreadyHandled:
+            outcome["handled"].append(application)
+        except (PermissionDenied, ValidationError):
+            outcome["refused"].append(application)
+    return outcome
+
+
+# --- queues ---------------------------------------------------------------------------------
+
+def review_condition(user) -> models.Q | None:
+    """Applications waiting at a step where the user is the reviewer (None: nowhere)."""
+    condition = None
+    for scope in scopes_of(user):
+        for step, state in STEP_STATE.items():
+            action = steps.STEP_ACTION[step]
+            if scope.role not in ACTION_ROLES[action]:
+                continue
+            if scope.role != Role.ADMIN and len(scope.prefix) != steps.STEP_PREFIX[step]:
+                continue
+            part = models.Q(state=state, village__code__startswith=scope.prefix)
+            condition = part if condition is None else condition | part
+    return condition
+
+
+def queue_for(user):
+    condition = review_condition(user)
+    if condition is None:
+        return Application.objects.none()
+    return (Application.objects.filter(condition)
+            .exclude(submitted_by=user).exclude(resubmitted_by=user).oldest_first())
+
+
+def is_reviewer(user) -> bool:
+    return review_condition(user) is not None
+
+
+# --- public notice, objections and awards --------------------------------------------------
+
+def publish_notice(cycle: RatingCycle, user, starts_on: date) -> PublicNotice:
+    """Put every approved application of the cycle into a new public notice."""
+    if starts_on < timezone.localdate():
+        raise ValidationError(_("A public notice cannot start in the past."))
+    if not steps.acts_at_level(user, "publish_notice", cycle.county.code,
+                               steps.STEP_PREFIX[steps.COUNTY]):
+        raise PermissionDenied(_("Your role does not allow this action here."))
+    with transaction.atomic():
+        ids = list(Application.objects.filter(cycle=cycle, state=AppState.APPROVED)
+                   .values_list("pk", flat=True))
+        if not ids:
+            raise ValidationError(_("No approved application is waiting for a notice."))
+        notice = PublicNotice.objects.create(cycle=cycle, starts_on=starts_on,
+                                             ends_on=cycle.notice_end(starts_on),
+                                             published_by=user)
+        applications = [run(pk, user, "publish", notice, expected_state=AppState.APPROVED)
+                        for pk in ids]
+    transaction.on_commit(lambda: signals.notice_started.send(
+        sender=PublicNotice, notice=notice, applications=applications))
+    return notice
+
+
+def file_objection(application: Application, user, text: str, star: str = "", *,
+                   offline: bool = False, source: str = "") -> Objection:
+    if not text.strip():
+        raise ValidationError(_("Write the objection."))
+    if application.state != AppState.NOTICE or not (
+            offline or application.notice.is_running()):
+        raise ValidationError(_("Objections are taken only while the public notice runs."))
+    if star and star not in application.approved_stars:
+        raise ValidationError(_("That star is not in this public notice."))
+    return Objection.objects.create(application=application, star=star, text=text.strip(),
+                                    filed_by=user, offline=offline, offline_source=source)
+
+
+def resolve_objection(objection_id: int, user, status: str, resolution: str) -> Objection:
+    if status not in (ObjectionStatus.UPHELD, ObjectionStatus.DISMISSED):
+        raise ValidationError(_("Choose whether the objection is upheld or dismissed."))
+    if not resolution.strip():
+        raise ValidationError(_("Write how the objection was resolved."))
+    with transaction.atomic():
+        objection = (Objection.objects.select_for_update(of=("self",))
+                     .select_related("application__village").get(pk=objection_id))
+        if objection.status != ObjectionStatus.PENDING:
+            raise AlreadyHandled
+        objection.status = status
+        objection.resolution = resolution.strip()
+        objection.resolved_by = user
+        objection.resolved_at = timezone.now()
+        objection.save()
+        application = objection.application
+        ReviewLog.objects.create(application=application, round=application.round,
+                                 action="resolve_objection", from_state=application.state,
+                                 to_state=application.state, actor=user, actor_name=str(user),
+                                 reason=objection.resolution,
+                                 details={"objection": objection.pk, "status": status,
+                                          "star": objection.star})
+        AuditEvent.record(AuditKind.APPROVAL, user=user, target=application,
+                          action="resolve_objection", status=status)
+    return objection
+
+
+def award(application_id: int, user) -> Application:
+    """Close the notice of one application: an Award row per star still standing."""
+    def create_awards(application):
+        today = timezone.localdate()
+        for star in application.stars_to_award():
+            record = Award.objects.create(cycle=application.cycle,
+                                          village=application.village, star=star,
+                                          application=application, awarded_on=today,
+                                          changed_by=user)
+            _award_log(record, user, "awarded", "", AwardStatus.ACTIVE, AwardStatus.ACTIVE)
+    return run(application_id, user, "award", expected_state=AppState.NOTICE,
+               after=create_awards)
+
+
+def _award_log(record: Award, user, action: str, reason: str, before: str,
+               after: str) -> ReviewLog:
+    log = ReviewLog.objects.create(award=record, application=record.application,
+                                   round=record.application.round if record.application else 1,
+                                   action=action, from_state=before, to_state=after,
+                                   actor=user, actor_name=str(user), reason=reason,
+                                   details={"star": record.star})
+    AuditEvent.record(AuditKind.APPROVAL, user=user, target=record, action=action,
+                      star=record.star, reason=reason)
+    transaction.on_commit(lambda: signals.award_changed.send(
+        sender=Award, award=record, log=log, action=action))
+    return log
+
+
+def _change_award(award_id: int, user, reason: str, *, to: str) -> Award:
+    if not reason.strip():
+        raise ValidationError(_("Give the reason."))
+    with transaction.atomic():
+        record = (Award.objects.select_for_update(of=("self",))
+                  .select_related("village", "application").get(pk=award_id))
+        if record.status == to:
+            raise AlreadyHandled
+        if not steps.acts_at_level(user, "revoke", record.village.code,
+                                   steps.STEP_PREFIX[steps.COUNTY]):
+            raise PermissionDenied(_("Your role does not allow this action here."))
+        before = record.status
+        record.status = to
+        record.revoked_on = timezone.localdate() if to == AwardStatus.REVOKED else None
+        record.reason = reason.strip()
+        record.changed_by = user
+        record._change_reason = record.reason  # kept by simple-history
+        record.save()
+        _award_log(record, user, "revoked" if to == AwardStatus.REVOKED else "reinstated",
+                   record.reason, before, to)
+    return record
+
+
+def revoke(award_id: int, user, reason: str) -> Award:
+    return _change_award(award_id, user, reason, to=AwardStatus.REVOKED)
+
+
+def reinstate(award_id: int, user, reason: str) -> Award:
+    return _change_award(award_id, user, reason, to=AwardStatus.ACTIVE)

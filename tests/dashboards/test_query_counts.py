@@ -1,0 +1,72 @@
+"""Every dashboard page runs the same number of SQL queries for 10 and for 200 villages."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from scoring import services
+from scoring.dashboards.models import Pairing, PairingActivity, PointsLedger
+from tests import factories
+from tests.dashboards.conftest import NOV, assess, refresh
+from villages.models import Village
+
+pytestmark = pytest.mark.django_db
+STARS = ["industry", "ecology", "safety", "civility", "branch"]
+
+
+def _add_villages(town, ruleset, count: int, start: int) -> None:
+    villages = [factories.VillageFactory(town=town, code=f"{town.prefix}{start + n:03d}")
+                for n in range(count)]
+    for n, village in enumerate(villages):
+        assess(village, NOV, STARS[: n % 6], ruleset)
+        assess(village, date(2026, 8, 1), STARS[: n % 4], ruleset)
+        PointsLedger.objects.create(town=town, village=village, date=date(2026, 10, 9),
+                                    points=3, reason="测试")
+    refresh(villages)
+    refresh(villages, date(2026, 8, 1))
+    # the first village's card shows a real engine result
+    services.recompute(Village.objects.filter(pk=villages[0].pk), NOV)
+    first, second = villages[0], villages[1]
+    pairing = Pairing.objects.create(town=town, village=first, partner=second,
+                                     started=date(2026, 10, 1), stars="industry")
+    PairingActivity.objects.create(pairing=pairing, date=date(2026, 10, 2), title="互学")
+
+
+def _count(client, url) -> int:
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def _pages(town, village, pairing) -> dict[str, str]:
+    county = town.parent
+    return {
+        "star card": reverse("dashboards:village", args=[village.code]) + "?month=2026-11",
+        "town": reverse("dashboards:town", args=[town.code]) + "?month=2026-11",
+        "county": reverse("dashboards:unit", args=[county.code]) + "?month=2026-11",
+        "bulletin": reverse("dashboards:bulletin", args=[town.code, "2026Q4"]),
+        "county bulletin": reverse("dashboards:bulletin", args=[county.code, "2026Q4"]),
+        "excel": reverse("dashboards:bulletin_xlsx", args=[town.code, "2026Q4"]),
+        "points form": reverse("dashboards:points_add", args=[town.code]),
+        "pairing form": reverse("dashboards:pairing_add", args=[town.code]),
+        "pairing": reverse("dashboards:pairing", args=[pairing.pk]),
+    }
+
+
+@time_machine.travel("2026-11-20 10:00 +0800", tick=False)
+def test_no_page_grows_its_query_count_with_villages(client, town_a, ruleset):
+    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    _add_villages(town_a, ruleset, 10, 200)
+    village, pairing = town_a.villages.order_by("code").first(), Pairing.objects.get()
+    few = {name: _count(client, url) for name, url in _pages(town_a, village, pairing).items()}
+    _add_villages(town_a, ruleset, 190, 300)
+    many = {name: _count(client, url) for name, url in _pages(town_a, village, pairing).items()}
+    assert many == few
+    assert max(few.values()) <= 20, few

@@ -1,0 +1,105 @@
+"""Fixtures of the star reviews, shared with the permission matrix (tests/conftest.py)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from scoring.reviews.models import (
+    Application,
+    AppState,
+    Award,
+    Objection,
+    PublicNotice,
+    RatingCycle,
+    Snapshot,
+)
+from tests import factories
+
+
+def make_cycle(county, ruleset=None, **fields) -> RatingCycle:
+    today = timezone.localdate()
+    values = {"year": ruleset.year if ruleset else today.year, "ruleset": ruleset,
+              "opens_on": today - timedelta(days=30), "closes_on": today + timedelta(days=30)}
+    values.update(fields)
+    return RatingCycle.objects.create(county=county, **values)
+
+
+def make_application(cycle, village, submitted_by, state=AppState.TOWN, stars=None,
+                     **fields) -> Application:
+    """An application put straight into `state` (set once, at creation), with a snapshot."""
+    application = Application.objects.create(
+        cycle=cycle, village=village, submitted_by=submitted_by, state=state,
+        stars=stars or ["industry", "ecology"], **fields)
+    Snapshot.objects.create(application=application, round=application.round,
+                            month=timezone.localdate().replace(day=1),
+                            result={"level": 0, "stars": {}, "indicators": {}})
+    return application
+
+
+@pytest.fixture
+def reviewer_a(town_a):
+    """A county reviewer of town A's county."""
+    return factories.user_with_role("county_reviewer", unit=town_a.parent)
+
+
+@pytest.fixture
+def cycle_a(town_a, ruleset):
+    return make_cycle(town_a.parent, ruleset)
+
+
+@pytest.fixture
+def app_town(cycle_a, village_a, secretary_a):
+    return make_application(cycle_a, village_a, secretary_a, AppState.TOWN)
+
+
+@pytest.fixture
+def app_county(cycle_a, village_a, secretary_a):
+    return make_application(cycle_a, village_a, secretary_a, AppState.COUNTY)
+
+
+@pytest.fixture
+def app_returned(cycle_a, village_a, secretary_a):
+    return make_application(cycle_a, village_a, secretary_a, AppState.RETURNED,
+                            returned_step="town",
+                            flags={"stars": {"industry": "缺少合作社分红凭证"}})
+
+
+@pytest.fixture
+def app_approved(cycle_a, village_a, secretary_a):
+    return make_application(cycle_a, village_a, secretary_a, AppState.APPROVED,
+                            approved_stars=["industry", "ecology"])
+
+
+def _notice(cycle, user, start, end):
+    return PublicNotice.objects.create(cycle=cycle, starts_on=start, ends_on=end,
+                                       published_by=user)
+
+
+@pytest.fixture
+def app_notice(cycle_a, village_a, secretary_a, reviewer_a):
+    today = timezone.localdate()
+    notice = _notice(cycle_a, reviewer_a, today, today + timedelta(days=6))
+    return make_application(cycle_a, village_a, secretary_a, AppState.NOTICE,
+                            approved_stars=["industry", "ecology"], notice=notice)
+
+
+@pytest.fixture
+def app_notice_over(cycle_a, village_a, secretary_a, reviewer_a):
+    today = timezone.localdate()
+    notice = _notice(cycle_a, reviewer_a, today - timedelta(days=10),
+                     today - timedelta(days=3))
+    return make_application(cycle_a, village_a, secretary_a, AppState.NOTICE,
+                            approved_stars=["industry", "ecology"], notice=notice)
+
+
+@pytest.fixture
+def objection_a(app_notice, official_a):
+    return Objection.objects.create(application=app_notice, star="industry",
+                                    text="分红账目未公开", filed_by=official_a)
+
+
+@pytest.fixture
+def award_a(cycle_a, village_a):
+    return Award.objects.create(cycle=cycle_a, village=village_a, star="safety",
+                                awarded_on=timezone.localdate())

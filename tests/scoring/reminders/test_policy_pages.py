@@ -1,0 +1,107 @@
+from datetime import date
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from scoring.reminders.models import ReminderPolicy
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FORM = {"enabled": "on", "deadline_day": 8, "due_days_before": 2, "overdue_days_after": 1,
+        "leader_days_after": 3, "town_leader_days_after": 6, "summary_days_after": 2,
+        "send_entry_due": "on", "send_overdue": "on", "send_summary": "on",
+        "use_email": "on"}
+
+
+def url(town):
+    return reverse("reminders:policy", args=[town.code])
+
+
+def test_the_town_leader_changes_the_policy(client, leader_a, town_a):
+    client.force_login(leader_a)
+    response = client.post(url(town_a), FORM)
+    assert response.status_code == 302
+    policy = ReminderPolicy.objects.get(town=town_a)
+    assert (policy.deadline_day, policy.due_days_before, policy.use_wecom) == (8, 2, False)
+    assert policy.updated_by == leader_a
+
+
+def test_a_town_official_sees_the_policy_but_may_not_change_it(client, official_a, town_a):
+    client.force_login(official_a)
+    page = client.get(url(town_a)).content.decode()
+    assert "<fieldset disabled>" in page and "只有乡镇领导可以修改这些设置。" in page
+    assert client.post(url(town_a), FORM).status_code == 403
+    assert not ReminderPolicy.objects.exists()
+
+
+def test_escalation_days_must_grow(client, leader_a, town_a):
+    client.force_login(leader_a)
+    response = client.post(url(town_a), {**FORM, "leader_days_after": 9})
+    assert response.status_code == 200
+    assert "逐级升级" in response.content.decode()
+    assert not ReminderPolicy.objects.exists()
+
+
+def test_a_day_out_of_range_is_refused(client, leader_a, town_a):
+    client.force_login(leader_a)
+    response = client.post(url(town_a), {**FORM, "deadline_day": 31})
+    assert response.status_code == 200 and not ReminderPolicy.objects.exists()
+
+
+def test_the_page_shows_the_next_send_dates(client, leader_a, town_a):
+    client.force_login(leader_a)
+    with time_machine.travel("2026-11-29 10:00 +0800"):
+        page = client.get(url(town_a)).content.decode()
+    assert "2026-11 月的进展，于 2026-12-02 发送" in page
+
+
+def test_a_leader_of_one_town_is_sent_to_their_town(client, leader_a, town_a):
+    client.force_login(leader_a)
+    assert client.get(reverse("reminders:towns"))["Location"] == url(town_a)
+
+
+def _queries(client, user) -> int:
+    client.force_login(user)
+    client.get(reverse("reminders:towns"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("reminders:towns")).status_code == 200
+    return len(queries)
+
+
+def test_the_town_list_query_count_does_not_grow_with_towns(client):
+    county = factories.CountyFactory()
+    reviewer = factories.user_with_role("county_reviewer", unit=county)
+    for _ in range(3):
+        ReminderPolicy.objects.create(town=factories.TownFactory())
+    few = _queries(client, reviewer)
+    for _ in range(12):
+        ReminderPolicy.objects.create(town=factories.TownFactory())
+    factories.TownFactory.create_batch(5)
+    assert _queries(client, reviewer) == few <= 10
+
+
+def test_the_policy_page_query_count_does_not_grow_with_groups(client, leader_a, town_a,
+                                                               star_groups):
+    from wuxing.notifications.models import GroupRobot
+    client.force_login(leader_a)
+    client.get(url(town_a))
+    with CaptureQueriesContext(connection) as first:
+        client.get(url(town_a))
+    for group in star_groups.values():
+        GroupRobot.objects.create(group=group, kind="wecom",
+                                  webhook_url="https://qyapi.weixin.qq.com/x?key=1")
+    with CaptureQueriesContext(connection) as second:
+        client.get(url(town_a))
+    assert len(first) == len(second)
+
+
+def test_the_policy_dates_follow_the_deadline():
+    policy = ReminderPolicy()
+    assert policy.deadline(date(2026, 12, 1)) == date(2027, 1, 5)
+    assert policy.current_month("overdue", date(2027, 1, 5)) == date(2026, 11, 1)
+    assert policy.current_month("overdue", date(2027, 1, 6)) == date(2026, 12, 1)
+    assert policy.current_month("entry_due", date(2027, 1, 6)) is None
