@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 
 from scoring import rulefile
 from scoring.engine import STAR_CODES, RuleSetSpec
-from scoring.models import ImmutableRuleSet, Indicator, RuleSet, RuleSetStar, RuleSetStatus
+from scoring.models import (
+    ImmutableRuleSet,
+    Indicator,
+    RuleSet,
+    RuleSetStar,
+    RuleSetStatus,
+    Star,
+)
 from villages.models import AdminUnit
 
 REFERENCE_FILE = Path(settings.BASE_DIR) / "rulesets" / "henan-reference.yaml"
@@ -36,6 +43,7 @@ def _json_threshold(value):
 @transaction.atomic
 def save_spec(spec: RuleSetSpec, *, issuer: AdminUnit | None = None, publish: bool = False,
               version: int | None = None) -> RuleSet:
+    Star.objects.ensure()
     issuer = issuer or AdminUnit.objects.get(code=spec.issuer_code.ljust(12, "0"))
     if version is None:
         latest = RuleSet.objects.filter(issuer=issuer, year=spec.year).order_by(

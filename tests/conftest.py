@@ -9,7 +9,7 @@ from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-pytest_plugins = ["tests.reviews.fixtures"]
+pytest_plugins = ["tests.reviews.fixtures", "tests.reminders_fixtures"]
 
 
 def need_service(available: bool, reason: str) -> None:
@@ -102,5 +102,55 @@ def ruleset(town_a):
     return load_reference(town_a.parent, year=2026)
 
 
-# Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
-from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401
+# --- monthly progress (scoring.progress) ---------------------------------------------------
+
+@pytest.fixture
+def progress_may(ruleset):
+    """20 May 2026 in Shanghai, with the reference rule set: May is open for entries."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    with time_machine.travel(datetime(2026, 5, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+                             tick=False):
+        yield date(2026, 5, 1)
+
+
+@pytest.fixture
+def submitted_entry_a(progress_may, village_a, ruleset, official_a):
+    return factories.enter(village_a, ruleset, "member_points_rate", progress_may, 92,
+                           status="submitted", entered_by=official_a)
+
+
+@pytest.fixture
+def evidence_a(submitted_entry_a, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from scoring.progress.models import Evidence
+    settings.MEDIA_ROOT = tmp_path / "media"
+    evidence = Evidence(entry=submitted_entry_a, kind="photo", original_name="会议.jpg",
+                        content_type="image/jpeg", size=9)
+    evidence.file.save("file.jpg", ContentFile(b"\xff\xd8\xff\xe0 photo"), save=False)
+    evidence.thumbnail.save("thumb.jpg", ContentFile(b"\xff\xd8\xff\xe0 thumb"), save=False)
+    evidence.save()
+    return evidence
+
+
+@pytest.fixture
+def star_group_a(town_a, village_a):
+    from villages.models import GroupKind, WorkingGroup
+    group = WorkingGroup.objects.create(town=town_a, kind=GroupKind.STAR, star="branch",
+                                        name="支部过硬星专班")
+    group.villages.add(village_a)
+    return group
+
+
+@pytest.fixture
+def pending_sheet_a(progress_may, official_a, town_a, village_a, ruleset):
+    from scoring.progress.models import PendingSheet
+    indicator = ruleset.indicators.get(code="member_points_rate")
+    return PendingSheet.objects.create(user=official_a, town=town_a, month=progress_may,
+                                       changes=[{"village_id": village_a.pk, "village": "甲村",
+                                                 "indicator_id": indicator.pk,
+                                                 "indicator": indicator.name, "old": "—",
+                                                 "new": "90", "raw": "90", "version": 0}])

@@ -1,12 +1,34 @@
-"""Dashboards follow the assessments: each stored batch refreshes its summaries."""
+"""Dashboards follow the assessments: each stored batch refreshes its summaries, and
+every change a town page shows bumps its county's cache version."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from scoring.services import assessments_changed
 
-from . import summaries
+from . import cache, summaries
+from .models import CountyTarget, Pairing, PairingActivity, PointsLedger
 
 
 @receiver(assessments_changed, dispatch_uid="dashboards.refresh_summaries")
 def refresh_summaries(sender, village_ids, month, **kwargs):
     summaries.refresh(list(village_ids), month)
+
+
+@receiver(post_save, sender=PointsLedger, dispatch_uid="dashboards.ledger_saved")
+@receiver(post_delete, sender=PointsLedger, dispatch_uid="dashboards.ledger_deleted")
+@receiver(post_save, sender=Pairing, dispatch_uid="dashboards.pairing_saved")
+@receiver(post_delete, sender=Pairing, dispatch_uid="dashboards.pairing_deleted")
+def town_records_changed(sender, instance, **kwargs):
+    cache.bump([instance.village.code])
+
+
+@receiver(post_save, sender=PairingActivity, dispatch_uid="dashboards.activity_saved")
+def activity_saved(sender, instance, **kwargs):
+    cache.bump([instance.pairing.village.code])
+
+
+@receiver(post_save, sender=CountyTarget, dispatch_uid="dashboards.target_saved")
+@receiver(post_delete, sender=CountyTarget, dispatch_uid="dashboards.target_deleted")
+def target_changed(sender, instance, **kwargs):
+    cache.bump([instance.county.code])

@@ -19,6 +19,7 @@ from scoring.engine import STAR_CODES
 from scoring.models import Assessment
 from villages.models import AdminUnit, Village
 
+from . import cache
 from .models import UnitMonthSummary, VillageStatus
 
 TOWN, COUNTY, CITY, PROVINCE = 9, 6, 4, 2
@@ -153,6 +154,14 @@ def refresh(village_ids: list[int], month: date) -> None:
     if towns:
         refresh_towns(month, towns | _towns_without_summary(towns, month))
         refresh_parents(month, towns, TOWN)
+        _bump_now_and_on_commit(towns)
+
+
+def _bump_now_and_on_commit(towns: set[str]) -> None:
+    # Now for readers in this transaction; again after commit, so that a page computed
+    # by another request from the not yet committed state is never served afterwards.
+    cache.bump(towns)
+    transaction.on_commit(lambda: cache.bump(towns))
 
 
 def _towns_without_summary(towns: set[str], month: date) -> set[str]:
@@ -185,4 +194,5 @@ def rebuild(month: date | None = None) -> int:
             store_statuses(batch)
             towns = refresh_towns(current)
             refresh_parents(current, towns, TOWN)
+            _bump_now_and_on_commit(towns)
     return len(months)

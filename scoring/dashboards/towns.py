@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -94,7 +93,7 @@ def ledger_sums(prefix: str, quarter: Quarter) -> dict[int, int]:
 
 def statuses_by_village(prefix: str, month: date, kind: str) -> dict[int, VillageStatus]:
     return {s.village_id: s for s in VillageStatus.objects.filter(
-        code__startswith=prefix, month=month, kind=kind)}
+        code__startswith=prefix, month=month, kind=kind).defer("scores", "gaps")}
 
 
 def _candidate(status: VillageStatus, name: str) -> Candidate:
@@ -128,10 +127,6 @@ def town_board(town, month: date, kind: str) -> dict:
     matrix = [{"village": v, "status": statuses.get(v.pk),
                "cells": [cell_state(statuses.get(v.pk), s) for s in STAR_CODES]}
               for v in villages]
-    by_star = defaultdict(int)
-    for row in matrix:
-        for star, state in zip(STAR_CODES, row["cells"], strict=True):
-            by_star[(star, state)] += 1
     return {
         "not_assessed": len(villages) - sum(1 for v in villages if v.pk in statuses),
         "matrix": matrix, "summary": summary, "quarter": quarter,

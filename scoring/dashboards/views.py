@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,13 +14,15 @@ from wuxing.accounts.access import can, require, scopes_of
 from wuxing.accounts.models import AuditEvent, AuditKind
 
 from . import bulletin as bulletins
+from . import present
+from .cache import cached
 from .cards import star_card
 from .export import workbook
 from .forms import ActivityForm, PairingForm, PointsForm
 from .models import Pairing, PointsLedger
 from .overview import unit_overview
 from .periods import Quarter, parse_month_param
-from .towns import CLOSE_CHANGES, star_names, town_board
+from .towns import CLOSE_CHANGES, star_names
 
 
 def _kind(request) -> str:
@@ -52,9 +55,12 @@ def village_card(request, code):
 def town_dashboard(request, code):
     town = _town(request.user, code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
+    can_manage = can(request.user, "manage_town_records", town.code)
+    board = cached("town", town.code, town.code[:6],
+                   lambda: present.town_page(town, month, kind, can_manage),
+                   month, kind, can_manage, get_language())
     return render(request, "dashboards/town.html", {
-        "town": town, "month": month, "kind": kind, "board": town_board(town, month, kind),
-        "can_manage": can(request.user, "manage_town_records", town.code),
+        "town": town, "month": month, "kind": kind, "board": board, "can_manage": can_manage,
         "star_names": star_names(), "close_changes": CLOSE_CHANGES})
 
 
@@ -65,7 +71,9 @@ def unit_dashboard(request, code):
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     return render(request, "dashboards/unit.html", {
         "unit": unit, "month": month, "kind": kind, "levels": range(6),
-        "quarter": Quarter.of(month), "overview": unit_overview(unit, month, kind)})
+        "quarter": Quarter.of(month),
+        "overview": cached("unit", unit.code, unit.prefix[:6],
+                           lambda: unit_overview(unit, month, kind), month, kind)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,8 +141,9 @@ def _bulletin(request, code, quarter):
 
 
 def bulletin_page(request, code, quarter):
-    return render(request, "dashboards/bulletin.html",
-                  {"bulletin": _bulletin(request, code, quarter)})
+    bulletin = _bulletin(request, code, quarter)
+    return render(request, "dashboards/bulletin.html", {
+        "bulletin": bulletin, "ranking_rows": present.ranking_rows(bulletin.ranking)})
 
 
 def bulletin_xlsx(request, code, quarter):

@@ -10,6 +10,24 @@ from django.utils.translation import gettext_lazy as _
 
 from scoring.stars import StarCode
 
+STAR_ROWS = [  # code, Chinese name, English name (order is the tuple's position)
+    ("branch", "支部过硬星", "Strong branch star"),
+    ("industry", "产业兴旺星", "Thriving industry star"),
+    ("ecology", "生态宜居星", "Ecological livability star"),
+    ("safety", "平安法治星", "Safety and rule of law star"),
+    ("civility", "文明幸福星", "Civilisation and happiness star"),
+]
+
+
+class StarQuerySet(models.QuerySet):
+    def ensure(self) -> None:
+        """Create the five rows if missing (the data migration's rows can be flushed)."""
+        if self.count() == len(STAR_ROWS):
+            return
+        for order, (code, zh, en) in enumerate(STAR_ROWS, start=1):
+            self.update_or_create(code=code, defaults={"name_zh": zh, "name_en": en,
+                                                       "order": order})
+
 
 class Star(models.Model):
     """The five stars, created by a data migration; rows exist so that others can join."""
@@ -19,6 +37,8 @@ class Star(models.Model):
     name_zh = models.CharField(_("Chinese name"), max_length=20)
     name_en = models.CharField(_("English name"), max_length=60)
     order = models.PositiveSmallIntegerField(_("order"), unique=True)
+
+    objects = StarQuerySet.as_manager()
 
     class Meta:
         ordering = ["order"]

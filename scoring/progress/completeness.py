@@ -158,12 +158,12 @@ def group_stars(group: WorkingGroup) -> tuple[str, ...]:
     return STAR_ORDER
 
 
-def group_villages(group: WorkingGroup):
+def group_villages(group: WorkingGroup) -> list[Village]:
     """A star group covers the whole town unless villages are listed; others their list."""
-    listed = Village.objects.filter(groups=group)
-    if group.kind == GroupKind.STAR and not listed.exists():
-        return Village.objects.filter(town_id=group.town_id).order_by("code")
-    return listed.order_by("code")
+    listed = list(Village.objects.filter(groups=group).order_by("code"))
+    if group.kind == GroupKind.STAR and not listed:
+        return list(Village.objects.filter(town_id=group.town_id).order_by("code"))
+    return listed
 
 
 def for_group(group: WorkingGroup, month: date) -> Completeness:

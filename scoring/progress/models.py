@@ -7,8 +7,10 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from scoring.models import ValueKind
@@ -52,8 +54,10 @@ class Entry(models.Model):
     carried = models.BooleanField(
         _("carried forward"), default=False,
         help_text=_("“No change this month”: last month's value, carried explicitly."))
-    status = models.CharField(_("status"), max_length=10, choices=EntryStatus.choices,
-                              default=EntryStatus.DRAFT)
+    # Changed only through the transitions below (scoring/progress/workflow.py runs them
+    # with the row locked); not `protected` so that bulk loads and tests may set it.
+    status = FSMField(_("status"), max_length=10, choices=EntryStatus.choices,
+                      default=EntryStatus.DRAFT)
     return_reason = models.TextField(_("reason for return"), blank=True)
     # Optimistic locking: a save must name the version it was edited from.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -92,6 +96,33 @@ class Entry(models.Model):
     def get_value(self, kind: str | None = None):
         value = getattr(self, self.value_field(kind or self.indicator.kind))
         return None if value == "" else value
+
+    # --- workflow: draft → submitted → verified, or returned with a reason ------------
+    # Permissions are checked by scoring/progress/workflow.py, which knows the working
+    # groups; the transitions only state which moves exist.
+
+    @transition(field=status, source=[EntryStatus.DRAFT, EntryStatus.RETURNED],
+                target=EntryStatus.SUBMITTED)
+    def submit(self) -> None:
+        self.return_reason = ""
+
+    @transition(field=status, source=EntryStatus.SUBMITTED, target=EntryStatus.VERIFIED)
+    def verify(self) -> None:
+        self.return_reason = ""
+
+    @transition(field=status, source=[EntryStatus.SUBMITTED, EntryStatus.VERIFIED],
+                target=EntryStatus.RETURNED)
+    def send_back(self, reason: str) -> None:
+        self.return_reason = reason
+
+    @transition(field=status, source=[EntryStatus.DRAFT, EntryStatus.SUBMITTED,
+                                      EntryStatus.RETURNED], target=EntryStatus.DRAFT)
+    def revise(self) -> None:
+        """An edited value is a new draft: it must be submitted and verified again."""
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status != EntryStatus.VERIFIED
 
     def set_value(self, value, kind: str | None = None) -> None:
         kind = kind or self.indicator.kind
@@ -140,6 +171,10 @@ class Evidence(models.Model):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True,
                                     blank=True)
     outside_month = models.BooleanField(_("taken outside the month"), default=False)
+    # The same file (SHA-256) already attached in another village or month.
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+",
+                                     verbose_name=_("same file as"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("uploaded by"))
@@ -159,3 +194,83 @@ class Evidence(models.Model):
     @property
     def division_code(self) -> str:
         return self.entry.village.code
+
+
+class TownPeriodSetting(models.Model):
+    """A town's reporting deadline: month M is open until day `deadline_day` of M+1."""
+
+    town = models.OneToOneField("villages.AdminUnit", on_delete=models.CASCADE,
+                                related_name="period_setting", verbose_name=_("town"))
+    deadline_day = models.PositiveSmallIntegerField(
+        _("deadline (day of the next month)"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)])
+    evidence_limit = models.PositiveSmallIntegerField(
+        _("evidence files per village and month"), default=60,
+        validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("reporting period setting")
+        verbose_name_plural = _("reporting period settings")
+
+    def __str__(self) -> str:
+        return f"{self.town} · {self.deadline_day}"
+
+    @property
+    def division_code(self) -> str:
+        return self.town.code
+
+
+class MonthReopenQuerySet(ScopedQuerySet):
+    scope_field = "village__code"
+
+    def active(self, now):
+        return self.filter(open_until__gt=now)
+
+
+class MonthReopen(models.Model):
+    """A town leader reopened a locked village-month, with a reason, until a time."""
+
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE,
+                                related_name="reopenings", verbose_name=_("village"))
+    month = models.DateField(_("month"))
+    reason = models.TextField(_("reason"))
+    open_until = models.DateTimeField(_("open until"))
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, related_name="+",
+                                    verbose_name=_("reopened by"))
+    reopened_at = models.DateTimeField(_("reopened at"), auto_now_add=True)
+
+    objects = MonthReopenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reopened_at"]
+        indexes = [models.Index(fields=["village", "month"])]
+        verbose_name = _("reopened month")
+        verbose_name_plural = _("reopened months")
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.month:%Y-%m}"
+
+    @property
+    def division_code(self) -> str:
+        return self.village.code
+
+
+class PendingSheet(models.Model):
+    """An uploaded entry sheet awaiting confirmation: the checked changes, keyed by token."""
+
+    token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("user"))
+    town = models.ForeignKey("villages.AdminUnit", on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("town"))
+    month = models.DateField(_("month"))
+    changes = models.JSONField(_("changes"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending entry sheet")
+        verbose_name_plural = _("pending entry sheets")
+
+    def __str__(self) -> str:
+        return f"{self.town} {self.month:%Y-%m}"

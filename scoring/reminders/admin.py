@@ -5,7 +5,7 @@ from .models import ReminderPolicy
 
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(admin.ModelAdmin):
-    list_display = ["town", "enabled", "deadline_day", "due_days_before",
+    list_display = ["town", "enabled", "due_days_before",
                     "overdue_days_after", "use_email", "use_wecom", "use_dingtalk"]
     list_filter = ["enabled"]
     search_fields = ["town__name", "town__code"]

@@ -6,3 +6,7 @@ class RemindersConfig(AppConfig):
     name = "scoring.reminders"
     label = "reminders"
     verbose_name = _("Reminders")
+
+    def ready(self) -> None:
+        from . import notices
+        notices.connect()

@@ -9,6 +9,8 @@ or from two schedulers at once, sends each message once.
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -21,14 +23,17 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from scoring.progress.models import TownPeriodSetting
+from scoring.progress.periods import DEFAULT_DEADLINE_DAY
 from scoring.stars import STAR_ORDER, StarCode
-from villages.models import AdminUnit, GroupKind, WorkingGroup
+from villages.models import AdminUnit, GroupKind, Village, WorkingGroup
 from wuxing.accounts.models import Membership, User
 from wuxing.accounts.roles import Role
 from wuxing.notifications import delivery as deliveries
+from wuxing.notifications.bulk import insert_ignoring_conflicts
 from wuxing.notifications.models import Channel, Delivery, GroupRobot, Message
 
-from . import sources
+from . import extra_kinds, sources
 from .kinds import ReminderKind
 from .models import ReminderPolicy, period_key
 
@@ -50,10 +55,15 @@ class Planned:
     users: list[int] = field(default_factory=list)
     user_channels: list[str] = field(default_factory=list)
     robots: list[tuple[int, str]] = field(default_factory=list)  # (robot id, channel)
+    period_override: str = ""  # e.g. an ISO week for the weekly review reminder
+
+    @property
+    def period(self) -> str:
+        return self.period_override or period_key(self.month)
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.kind, period_key(self.month), self.topic)
+        return (self.kind, self.period, self.topic)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class Outgoing:
 class Result:
     outgoing: list[Outgoing]
     new_ids: list[int]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
 
 @dataclass
@@ -96,6 +107,13 @@ class Directory:
                       .annotate(village_count=Count("villages"))
                       .values("id", "town_id", "star", "name", "leader_id", "village_count")
                       .order_by("town_id", "star"))
+        # A star group listing no villages covers its whole town (as the entry grid).
+        town_sizes = dict(Village.objects.filter(town_id__in=ids).order_by()
+                          .values("town_id").annotate(n=Count("id"))
+                          .values_list("town_id", "n"))
+        for group in groups:
+            group["village_count"] = (group["village_count"]
+                                      or town_sizes.get(group["town_id"], 0))
         group_ids = [g["id"] for g in groups]
         members: dict[int, list[int]] = defaultdict(list)
         for gid, uid in (WorkingGroup.members.through.objects
@@ -127,6 +145,12 @@ class Directory:
         return cls(towns, groups, dict(members), dict(leaders), dict(robots), users,
                    robot_names)
 
+    def add_users(self, user_ids) -> None:
+        missing = set(user_ids) - set(self.users)
+        for uid, username, name, email in (User.objects.filter(pk__in=missing, is_active=True)
+                                           .values_list("id", "username", "name", "email")):
+            self.users[uid] = (name or username, email)
+
 
 # --- message content (built in the portal's language) --------------------------------------
 
@@ -138,13 +162,28 @@ def _day_label(day: date) -> str:
     return _("%(month)d/%(day)d") % {"month": day.month, "day": day.day}
 
 
-def _status_label(status: str) -> str:
-    return _("returned") if status == sources.Status.RETURNED else _("no entry")
-
-
 def _rows(items: list[sources.MissingItem]) -> dict:
-    rows = [f"{item.village}（{_status_label(item.status)}）" for item in items[:MAX_ROWS]]
+    labels = {sources.Status.RETURNED: _("returned"), sources.Status.MISSING: _("no entry")}
+    rows = [f"{item.village}（{labels[item.status]}）" for item in items[:MAX_ROWS]]
     return {"rows": rows, "more": max(0, len(items) - MAX_ROWS)}
+
+
+def _town_url(town, month) -> str:
+    """The town's completeness page of the month."""
+    return _url_pattern("progress:completeness", "999999999999").replace(
+        "999999999999", town.code).replace("2000-01", period_key(month))
+
+
+def _group_url(group, month) -> str:
+    """The working group's grid of the month."""
+    return _url_pattern("progress:grid", 987654321).replace(
+        "987654321", str(group["id"])).replace("2000-01", period_key(month))
+
+
+@functools.cache
+def _url_pattern(name: str, key) -> str:
+    # reverse() once, then fill in: tens of thousands of messages in a province run.
+    return reverse(name, args=[key, "2000-01"])
 
 
 def _group_message(kind, month, town, group, items, policy) -> Planned:
@@ -173,7 +212,7 @@ def _group_message(kind, month, town, group, items, policy) -> Planned:
                    subject=f"【{town.name}】{subject}",
                    context={"intro": intro, "sections": [section],
                             "outro": _("Please complete or correct the entries.")},
-                   url=reverse("villages:list") + f"?town={town.pk}")
+                   url=_group_url(group, month))
 
 
 def _town_overdue(month, town, groups_items, policy) -> Planned:
@@ -191,7 +230,7 @@ def _town_overdue(month, town, groups_items, policy) -> Planned:
                                        "working groups still miss these entries for "
                                        "%(month)s:") % values,
                             "sections": sections, "outro": ""},
-                   url=reverse("villages:list") + f"?town={town.pk}")
+                   url=_town_url(town, month))
 
 
 def _summary(month, town, town_groups, missing) -> Planned:
@@ -231,7 +270,7 @@ def _summary(month, town, town_groups, missing) -> Planned:
                       "rows": gap_rows or [_("None: every village is complete.")],
                       "more": max(0, len(gaps) - TOP_GAPS)}],
                  "outro": ""},
-        url=reverse("villages:list") + f"?town={town.pk}")
+        url=_town_url(town, month))
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -240,10 +279,18 @@ def due_kinds(today: date, towns: dict[int, AdminUnit]
               ) -> tuple[dict[date, dict[int, set[str]]], dict[int, ReminderPolicy]]:
     """month → town id → kinds due today, and each town's policy."""
     stored = {p.town_id: p for p in ReminderPolicy.objects.filter(town_id__in=list(towns))}
-    default = ReminderPolicy()
+    deadline_days = dict(TownPeriodSetting.objects.filter(town_id__in=list(towns))
+                         .values_list("town_id", "deadline_day"))
+    defaults = {}  # one default policy per deadline day
     policies, due = {}, defaultdict(lambda: defaultdict(set))
     for town_id in towns:
-        policy = policies[town_id] = stored.get(town_id, default)
+        day = deadline_days.get(town_id, DEFAULT_DEADLINE_DAY)
+        if town_id in stored:
+            policy = stored[town_id].with_deadline(day)
+        else:
+            policy = defaults.get(day) or defaults.setdefault(
+                day, ReminderPolicy().with_deadline(day))
+        policies[town_id] = policy
         for kind in policy.kinds():
             month = policy.current_month(kind, today)
             if month is not None:
@@ -257,9 +304,11 @@ def plan(today: date, town_ids=None) -> tuple[list[Planned], Directory | None]:
         towns_qs = towns_qs.filter(pk__in=list(town_ids))
     towns = {t.pk: t for t in towns_qs}
     due, policies = due_kinds(today, towns)
-    if not due:
+    extra = extra_kinds.plan(today, towns, policies)
+    if not due and not extra.planned:
         return [], None
     directory = Directory.load({tid: towns[tid] for kinds in due.values() for tid in kinds})
+    directory.add_users(extra.user_ids)
     groups_of: dict[int, list[dict]] = defaultdict(list)
     for group in directory.groups:
         groups_of[group["town_id"]].append(group)
@@ -272,7 +321,7 @@ def plan(today: date, town_ids=None) -> tuple[list[Planned], Directory | None]:
             for town_id, kinds in town_kinds.items():
                 planned += _plan_town(month, towns[town_id], kinds, policies[town_id],
                                       groups_of.get(town_id, []), missing, directory)
-    return planned, directory
+    return planned + extra.planned, directory
 
 
 def _plan_town(month, town, kinds, policy, groups, missing, directory) -> list[Planned]:
@@ -316,7 +365,7 @@ def _deliveries(planned: list[Planned], message_ids: dict, directory: Directory,
     """(Delivery, Outgoing) for every recipient and channel of the planned messages."""
     for message in planned:
         message_id = message_ids.get(message.key)
-        kind, period = message.kind, period_key(message.month)
+        kind, period = message.kind, message.period
         for uid in message.users:
             name, email = directory.users[uid]
             for channel in message.user_channels:
@@ -357,32 +406,41 @@ def dispatch(today: date, *, dry_run: bool = False, town_ids=None,
     """Claim every reminder due on `today` and not yet claimed; queue the new deliveries
     on commit (unless `queue` is false: the caller delivers them). A dry run writes
     nothing and reports what would be sent."""
+    started = time.perf_counter()
     planned, directory = plan(today, town_ids)
+    timings = {"plan": time.perf_counter() - started}
     if not planned:
-        return Result([], [])
+        return Result([], [], timings)
     if dry_run:
         message_ids = _message_ids(planned)
         existing = _existing(message_ids)
         outgoing = [out for row, out in _deliveries(planned, message_ids, directory)
                     if row.message_id is None
                     or (row.message_id, row.recipient_key, row.channel) not in existing]
-        return Result(outgoing, [])
+        return Result(outgoing, [], timings)
     batch = uuid.uuid4()
+    started = time.perf_counter()
     with transaction.atomic():
-        Message.objects.bulk_create(
-            [Message(kind=m.kind, period=period_key(m.month), topic=m.topic,
-                     town_id=m.town_id, subject=m.subject[:200], context=m.context,
-                     url=m.url) for m in planned],
-            ignore_conflicts=True, batch_size=1000)
+        insert_ignoring_conflicts(Message, [
+            Message(kind=m.kind, period=m.period, topic=m.topic,
+                    town_id=m.town_id, subject=m.subject[:200], context=m.context,
+                    url=m.url) for m in planned])
         message_ids = _message_ids(planned)
-        pairs = list(_deliveries(planned, message_ids, directory, batch))
-        Delivery.objects.bulk_create([row for row, _out in pairs], ignore_conflicts=True,
-                                     batch_size=2000)
-        new = set(Delivery.objects.filter(batch=batch).values_list(
-            "message_id", "recipient_key", "channel"))
-        new_ids = list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
+        timings["messages"] = time.perf_counter() - started
+        # Rows claimed by an earlier run are left out before inserting; the unique
+        # constraint still settles a race with a concurrent run.
+        existing = _existing(message_ids)
+        pairs = [(row, out) for row, out in _deliveries(planned, message_ids, directory,
+                                                        batch)
+                 if (row.message_id, row.recipient_key, row.channel) not in existing]
+        insert_ignoring_conflicts(Delivery, [row for row, _out in pairs])
+        claimed = list(Delivery.objects.filter(batch=batch).values_list(
+            "pk", "message_id", "recipient_key", "channel"))
+        new = {row[1:] for row in claimed}
+        new_ids = [row[0] for row in claimed]
         if queue:
             deliveries.enqueue(new_ids)
+    timings["claim"] = time.perf_counter() - started
     outgoing = [out for row, out in pairs
                 if (row.message_id, row.recipient_key, row.channel) in new]
-    return Result(outgoing, new_ids)
+    return Result(outgoing, new_ids, timings)

@@ -10,7 +10,9 @@ class ReminderKind(models.TextChoices):
     OVERDUE_LEADER = "overdue_leader", _("Overdue, to the group leader")
     OVERDUE_TOWN = "overdue_town", _("Overdue, to the town leader")
     MONTHLY_SUMMARY = "monthly_summary", _("Monthly summary")
-    # TODO(reviews): REVIEW_WAITING and VILLAGE_NOTICE once scoring.reviews lands.
+    REVIEW_WAITING = "review_waiting", _("Applications waiting for review")
+    VILLAGE_NOTICE = "village_notice", _("Village notice")
+    ENTRY_RETURNED = "entry_returned", _("Entries returned")
 
 
 # Kinds computed from the villages' missing and returned entries of a month.

@@ -6,6 +6,7 @@ Towns without a row use the defaults (an unsaved `ReminderPolicy()`), so the pro
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from scoring.progress.periods import DEFAULT_DEADLINE_DAY
 from wuxing.accounts.access import ScopedQuerySet
 from wuxing.notifications.models import Channel
 
@@ -52,10 +54,6 @@ class ReminderPolicy(models.Model):
                                 related_name="reminder_policy", verbose_name=_("town"),
                                 limit_choices_to={"level": "town"})
     enabled = models.BooleanField(_("reminders on"), default=True)
-    # TODO(progress): read the deadline from the town's entry periods once they exist;
-    # until then the same default (the 5th of the following month) lives here.
-    deadline_day = _days(_("monthly deadline (day of the following month)"), 5, 1, 28,
-                         _("Entries of a month are due on this day of the next month."))
     due_days_before = _days(_("entries-due reminder: days before the deadline"), 3, 1, 20)
     overdue_days_after = _days(_("overdue reminder: days after the deadline"), 1, 1, 20)
     leader_days_after = _days(_("escalate to the group leader: days after the deadline"),
@@ -64,6 +62,10 @@ class ReminderPolicy(models.Model):
         _("escalate to the town leader: days after the deadline"), 7, 1, 25)
     summary_days_after = _days(_("monthly summary: days after the deadline"), 2, 0, 25,
                                _("Sent to the town leader before the monthly work meeting."))
+    review_waiting_days = _days(
+        _("remind reviewers of applications waiting more than (days)"), 5, 1, 60)
+    send_review_waiting = models.BooleanField(_("remind reviewers of waiting applications"),
+                                              default=True)
     send_entry_due = models.BooleanField(_("send entries-due reminders"), default=True)
     send_overdue = models.BooleanField(_("send overdue reminders and escalations"),
                                        default=True)
@@ -77,6 +79,10 @@ class ReminderPolicy(models.Model):
                                    verbose_name=_("updated by"))
 
     objects = ReminderPolicyQuerySet.as_manager()
+
+    # The town's reporting deadline (day of the next month) belongs to the entries
+    # (scoring.progress TownPeriodSetting); the dispatcher sets it from there.
+    deadline_day = DEFAULT_DEADLINE_DAY
 
     class Meta:
         verbose_name = _("reminder policy")
@@ -97,6 +103,12 @@ class ReminderPolicy(models.Model):
                 "then the town leader, each on a later day."))
 
     # --- when ---------------------------------------------------------------------------
+
+    def with_deadline(self, day: int | None) -> ReminderPolicy:
+        """This policy with the town's reporting deadline day (a copy)."""
+        policy = copy.copy(self)
+        policy.deadline_day = day or DEFAULT_DEADLINE_DAY
+        return policy
 
     def deadline(self, month: date) -> date:
         return next_month(first_of_month(month)).replace(day=self.deadline_day)

@@ -1,11 +1,11 @@
 """What the reminders are about: each star working group's villages whose entries for
 its star and month are missing or returned.
 
-From `scoring.progress`: for the town's rule set in force that year, a village's star is
-*returned* when one of its entries of the month was sent back, and *missing* when fewer
-of its monthly indicators of that star have a submitted or verified entry than the rule
-set has (a draft is not reported yet). A town without a rule set in force has nothing it
-could have entered: every village of its groups counts as missing.
+The numbers are those of `scoring.progress.completeness` (the completeness page, the
+working-group grid and the dashboards use the same): an indicator is due in a month by
+its cadence; a due indicator without an entry is missing, one sent back is returned. A
+star group covers the villages it lists, or its whole town when it lists none. Towns are
+batched by the rule set in force: one counting pass per rule set, not per town.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
-
-from villages.models import AdminUnit, GroupKind, WorkingGroup
+from scoring.models import Indicator, RuleSet
+from scoring.progress import completeness
+from scoring.progress.models import Entry, EntryStatus
+from villages.models import AdminUnit, GroupKind, Village, WorkingGroup
 
 
 class Status:
-    MISSING = "missing"
-    RETURNED = "returned"
+    MISSING = completeness.MISSING
+    RETURNED = completeness.RETURNED
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,16 @@ class MissingItem:
     status: str  # Status.MISSING or Status.RETURNED
 
 
-def group_villages(town_ids: Collection[int] | None):
-    """(group id, star, village id, village name) of the towns' star working groups."""
-    rows = WorkingGroup.villages.through.objects.filter(workinggroup__kind=GroupKind.STAR)
-    if town_ids is not None:
-        rows = rows.filter(workinggroup__town_id__in=list(town_ids))
-    return rows.order_by("workinggroup_id", "village__code").values_list(
-        "workinggroup_id", "workinggroup__star", "village_id", "village__name")
+def _rulesets_of(towns: dict[int, str], year: int) -> dict[RuleSet, list[int]]:
+    """Rule set → ids of the towns it is in force for (as RuleSet.in_force_for)."""
+    rulesets = list(RuleSet.objects.published().for_year(year).select_related("issuer"))
+    out: dict[RuleSet, list[int]] = defaultdict(list)
+    for town_id, code in towns.items():
+        matching = [r for r in rulesets if code.startswith(r.issuer.prefix)]
+        if matching:
+            best = max(matching, key=lambda r: (len(r.issuer.prefix), r.version))
+            out[best].append(town_id)
+    return out
 
 
 def missing_by_group(town_ids: Collection[int] | None,
@@ -47,63 +51,82 @@ def missing_by_group(town_ids: Collection[int] | None,
     """Star working group id → its villages with missing or returned entries for the
     group's star in `month` (all towns when `town_ids` is None). Groups with nothing
     missing are absent."""
-    expected, state = _entry_state(town_ids, month)
-    result: dict[int, list[MissingItem]] = defaultdict(list)
-    rows = group_villages(town_ids).values_list(
-        "workinggroup_id", "workinggroup__star", "village_id", "village__name",
-        "workinggroup__town_id")
-    for group_id, star, village_id, name, town_id in rows.iterator(2000):
-        town_expected = expected.get(town_id)
-        if town_expected is None:  # no rule set in force for the town
-            status = Status.MISSING
-        else:
-            needed = town_expected.get(star, 0)
-            reported, returned = state.get((village_id, star), (0, 0))
-            if returned:
-                status = Status.RETURNED
-            elif reported < needed:
-                status = Status.MISSING
-            else:
-                continue
-        result[group_id].append(MissingItem(village_id, name, star, status))
-    return dict(result)
-
-
-def _entry_state(town_ids, month: date):
-    """(town id → star → monthly indicators expected, (village, star) → (reported,
-    returned)), in three grouped queries."""
-    from scoring.models import Cadence, Indicator, RuleSet
-    from scoring.progress.models import Entry, EntryStatus
-
     towns = AdminUnit.objects.towns()
     if town_ids is not None:
         towns = towns.filter(pk__in=list(town_ids))
-    rulesets = list(RuleSet.objects.published().for_year(month.year).select_related("issuer"))
-    if not rulesets:
-        return {}, {}
-    per_ruleset: dict[int, dict[str, int]] = defaultdict(dict)
-    for ruleset_id, star, count in (
-            Indicator.objects.filter(ruleset__in=rulesets, cadence=Cadence.MONTHLY)
-            .judged().order_by().values("ruleset_id", "star_id").annotate(n=Count("id"))
-            .values_list("ruleset_id", "star_id", "n")):
-        per_ruleset[ruleset_id][star] = count
-    expected, indicator_rulesets = {}, set()
-    for town_id, code in towns.values_list("id", "code"):
-        matching = [r for r in rulesets if code.startswith(r.issuer.prefix)]
-        if matching:
-            ruleset = max(matching, key=lambda r: (len(r.issuer.prefix), r.version))
-            expected[town_id] = per_ruleset.get(ruleset.pk, {})
-            indicator_rulesets.add(ruleset.pk)
-    entries = Entry.objects.filter(month=month, indicator__ruleset_id__in=indicator_rulesets,
-                                   indicator__cadence=Cadence.MONTHLY)
-    if town_ids is not None:
-        entries = entries.filter(village__town_id__in=list(town_ids))
-    state = {}
-    for village_id, star, reported, returned in (
-            entries.order_by().values("village_id", "indicator__star_id")
-            .annotate(reported=Count("id", filter=Q(status__in=[EntryStatus.SUBMITTED,
-                                                                EntryStatus.VERIFIED])),
-                      returned=Count("id", filter=Q(status=EntryStatus.RETURNED)))
-            .values_list("village_id", "indicator__star_id", "reported", "returned")):
-        state[(village_id, star)] = (reported, returned)
-    return expected, state
+    town_codes = dict(towns.values_list("id", "code"))
+    groups = list(WorkingGroup.objects.filter(kind=GroupKind.STAR, town_id__in=town_codes)
+                  .values_list("id", "town_id", "star"))
+    listed = listed_villages([g[0] for g in groups])
+    result: dict[int, list[MissingItem]] = {}
+    for ruleset, ruleset_towns in _rulesets_of(town_codes, month.year).items():
+        villages = list(Village.objects.filter(town_id__in=ruleset_towns).order_by("code")
+                        .values_list("id", "name", "town_id"))
+        states = village_star_states(ruleset, [v[0] for v in villages], month)
+        of_town: dict[int, list[int]] = defaultdict(list)
+        for village_id, _name, town_id in villages:
+            of_town[town_id].append(village_id)
+        names = {v[0]: v[1] for v in villages}
+        in_scope = set(ruleset_towns)
+        for group_id, town_id, star in groups:
+            if town_id not in in_scope:
+                continue
+            items = []
+            for village_id in listed.get(group_id) or of_town[town_id]:
+                state = states.get((village_id, star))
+                if state is not None:
+                    items.append(MissingItem(village_id, names[village_id], star, state))
+            if items:
+                result[group_id] = items
+    return result
+
+
+def listed_villages(group_ids: list[int]) -> dict[int, list[int]]:
+    listed: dict[int, list[int]] = defaultdict(list)
+    for group_id, village_id in (WorkingGroup.villages.through.objects
+                                 .filter(workinggroup_id__in=group_ids)
+                                 .order_by("village__code")
+                                 .values_list("workinggroup_id", "village_id")):
+        listed[group_id].append(village_id)
+    return listed
+
+
+def village_star_states(ruleset: RuleSet, village_ids: list[int],
+                        month: date) -> dict[tuple[int, str], str]:
+    """(village, star) → MISSING or RETURNED, the way `completeness.compute` decides it,
+    counted without a cell per village and indicator: the province in a few seconds."""
+    due = [(pk, star, cadence) for pk, star, cadence in
+           Indicator.objects.filter(ruleset=ruleset).values_list("pk", "star_id", "cadence")
+           if completeness.is_due(cadence, month)]
+    if not due or not village_ids:
+        return {}
+    due_count: dict[str, int] = defaultdict(int)
+    for _pk, star, _cadence in due:
+        due_count[star] += 1
+    info = {pk: (star, cadence) for pk, star, cadence in due}
+    earliest = min(completeness.period_start(c, month) for _p, _s, c in due)
+    found: dict[tuple[int, int], str] = {}
+    entries = (Entry.objects.filter(indicator_id__in=list(info), month__gte=earliest,
+                                    month__lte=month)
+               .order_by("month").values_list("village_id", "indicator_id", "month",
+                                              "status"))
+    if len(village_ids) < 5000:
+        entries = entries.filter(village_id__in=village_ids)
+    wanted = set(village_ids)
+    for village_id, indicator_id, entry_month, status in entries.iterator(5000):
+        if (village_id in wanted and entry_month >= completeness.period_start(
+                info[indicator_id][1], month)):
+            found[(village_id, indicator_id)] = status  # the latest month wins
+    counted: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for (village_id, indicator_id), status in found.items():
+        cell = counted[(village_id, info[indicator_id][0])]
+        cell[status == EntryStatus.RETURNED] += 1
+    states = {}
+    for village_id in village_ids:
+        for star, needed in due_count.items():
+            present, returned = counted.get((village_id, star), (0, 0))
+            if returned:
+                states[(village_id, star)] = Status.RETURNED
+            elif present + returned < needed:
+                states[(village_id, star)] = Status.MISSING
+    return states

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from scoring.progress import periods
 from villages.models import AdminUnit, WorkingGroup
 from wuxing.accounts.access import can, require
 
@@ -29,6 +30,7 @@ def town_list(request):
 def policy(request, code):
     town = AdminUnit.objects.towns().fetch_for(request.user, code=code)
     instance = ReminderPolicy.objects.filter(town=town).first() or ReminderPolicy(town=town)
+    instance.deadline_day = periods.deadline_day(town)
     if request.method == "POST":
         require(request.user, "manage_reminders", town.code)
     form = ReminderPolicyForm(request.POST or None, instance=instance)
@@ -43,5 +45,6 @@ def policy(request, code):
     return render(request, "reminders/policy.html", {
         "town": town, "form": form, "groups": groups,
         "schedule": instance.schedule(timezone.localdate()),
+        "deadline_day": instance.deadline_day,
         "can_manage": can(request.user, "manage_reminders", town.code),
     })

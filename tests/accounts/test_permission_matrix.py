@@ -67,7 +67,8 @@ def test_an_observer_may_read(client, case, request, observer_a):
 # --- every URL pattern needs a login ----------------------------------------------------
 
 SAMPLES = {"app_label": "villages", "model_name": "village", "object_id": "1",
-           "content_type_id": "1", "uidb64": "MQ", "token": "x-y", "url": "x"}
+           "content_type_id": "1", "uidb64": "MQ", "token": "x-y", "url": "x",
+           "month": "2026-05"}
 PUBLIC_PREFIXES = ("/admin/login/", "/admin/password_reset", "/admin/reset/",
                    "/accounts/login/", "/i18n/setlang/", "/admin/logout/",
                    "/accounts/logout/", "/admin/jsi18n/")

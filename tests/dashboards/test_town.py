@@ -148,3 +148,18 @@ def test_a_town_leader_sees_only_their_town(client, leader_a, town_b, hand_made_
     assert client.get(reverse("dashboards:town", args=[town_b.code])).status_code == 404
     other = hand_made_town["乙强村"]
     assert client.get(reverse("dashboards:village", args=[other.code])).status_code == 404
+
+
+def test_the_cached_board_follows_new_assessments_and_ledger_entries(
+        client, leader_a, town_a, ruleset, hand_made_town):
+    def cells_of_zhongcun():
+        board = _board(client, leader_a, town_a).context["board"]
+        return next(r["cells"] for r in board["matrix"] if r["village"].name == "中村")
+
+    assert cells_of_zhongcun()[1] == "far"
+    assess(hand_made_town["中村"], NOV, ["ecology", "industry"], ruleset)
+    refresh([hand_made_town["中村"]])
+    assert cells_of_zhongcun()[1] == "earned"
+    PointsLedger.objects.create(town=town_a, village=hand_made_town["中村"],
+                                date=date(2026, 11, 1), points=7, reason="新加分")
+    assert "新加分" in _board(client, leader_a, town_a).content.decode()

@@ -75,7 +75,8 @@ def test_wecom_messages_are_markdown_with_the_portal_link(overdue_industry, webh
     assert request["query"] == {"key": ["k"]}
     content = request["json"]["markdown"]["content"]
     assert request["json"]["msgtype"] == "markdown"
-    assert "(https://wuxing.example.gov.cn/villages/?town=" in content
+    link = f"https://wuxing.example.gov.cn/progress/group/{overdue_industry.pk}/2026-11/"
+    assert f"({link})" in content
 
 
 def test_a_failing_robot_is_retried_with_backoff_and_never_blocks_email(

@@ -41,3 +41,13 @@ def test_recompute_stores_official_and_preview_rows_and_is_idempotent(ruleset, v
     rows = Assessment.objects.filter(village=village_a, month=MARCH)
     assert sorted(rows.values_list("kind", flat=True)) == ["official", "preview"]
     assert rows.get(kind="official").result["trace"]["ruleset_id"] == ruleset.pk
+
+
+def test_a_rule_set_can_be_saved_after_the_star_rows_were_flushed(town_a):
+    from scoring.models import Star
+    from scoring.rulesets import load_reference
+    Star.objects.all().delete()
+    ruleset = load_reference(town_a.parent, year=2026)
+    assert list(Star.objects.values_list("code", flat=True)) == [
+        "branch", "industry", "ecology", "safety", "civility"]
+    assert ruleset.stars.count() == 5

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .channels import CHANNELS, RateLimited
@@ -66,11 +67,9 @@ def _deliver_in_app(ids: list[int], report: Report) -> None:
             return
         CHANNELS[Channel.IN_APP].send_many(rows)
         now = timezone.now()
-        for row in rows:
-            row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, ""
-            row.attempts += 1
-        Delivery.objects.bulk_update(rows, ["status", "sent_at", "last_error", "attempts",
-                                            "updated_at"])
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=DeliveryStatus.SENT, sent_at=now, last_error="", updated_at=now,
+            attempts=F("attempts") + 1)
         DeliveryAttempt.objects.bulk_create(
             [DeliveryAttempt(delivery=row, at=now, ok=True, detail="notification created")
              for row in rows])
@@ -128,13 +127,16 @@ def chunks(ids: list[int], size: int = BATCH_SIZE) -> Iterable[list[int]]:
         yield ids[start:start + size]
 
 
+def deliver_deliveries_task():
+    from .tasks import deliver_deliveries
+    return deliver_deliveries
+
+
 def enqueue(ids: Iterable[int]) -> None:
     """Queue delivery tasks for `ids` once the current transaction commits."""
-    from .tasks import deliver_deliveries
-
-    ordered = sorted(ids)
-    for chunk in chunks(ordered):
-        transaction.on_commit(lambda chunk=chunk: deliver_deliveries.delay(chunk))
+    task = deliver_deliveries_task()
+    for chunk in chunks(sorted(ids)):
+        transaction.on_commit(lambda chunk=chunk: task.delay(chunk))
 
 
 def stale_ids(now=None) -> list[int]:

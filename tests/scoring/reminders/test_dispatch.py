@@ -151,8 +151,9 @@ def test_a_new_member_gets_the_current_reminder_on_the_next_run(star_groups, mis
 
 def test_a_town_policy_moves_the_days_and_channels(star_groups, missing, village_a,
                                                    town_a, official_a, webhook):
-    ReminderPolicy.objects.create(town=town_a, deadline_day=10, due_days_before=5,
-                                  use_email=False)
+    from scoring.progress.models import TownPeriodSetting
+    TownPeriodSetting.objects.create(town=town_a, deadline_day=10)
+    ReminderPolicy.objects.create(town=town_a, due_days_before=5, use_email=False)
     missing.set(star_groups[StarCode.INDUSTRY], [(village_a, Status.MISSING)])
     run_dispatch(date(2026, 12, 4))
     assert sent() == []
@@ -231,9 +232,6 @@ def test_the_daily_task_uses_todays_date_in_china(star_groups, missing, village_
     assert [k for k, *_ in sent()] == ["overdue", "overdue"]
 
 
-def test_without_a_rule_set_every_village_of_a_group_counts_as_missing(star_groups,
-                                                                    village_a):
+def test_without_a_rule_set_in_force_nothing_is_due(star_groups, village_a):
     from scoring.reminders import sources
-    result = sources.missing_by_group([village_a.town_id], date(2026, 11, 1))
-    assert {g: [i.village for i in items] for g, items in result.items()} == {
-        group.pk: ["甲村"] for group in star_groups.values()}
+    assert sources.missing_by_group([village_a.town_id], date(2026, 11, 1)) == {}

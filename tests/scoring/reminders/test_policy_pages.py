@@ -11,9 +11,10 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-FORM = {"enabled": "on", "deadline_day": 8, "due_days_before": 2, "overdue_days_after": 1,
+FORM = {"enabled": "on", "due_days_before": 2, "overdue_days_after": 1,
         "leader_days_after": 3, "town_leader_days_after": 6, "summary_days_after": 2,
-        "send_entry_due": "on", "send_overdue": "on", "send_summary": "on",
+        "review_waiting_days": 5, "send_entry_due": "on", "send_overdue": "on",
+        "send_summary": "on",
         "use_email": "on"}
 
 
@@ -26,7 +27,7 @@ def test_the_town_leader_changes_the_policy(client, leader_a, town_a):
     response = client.post(url(town_a), FORM)
     assert response.status_code == 302
     policy = ReminderPolicy.objects.get(town=town_a)
-    assert (policy.deadline_day, policy.due_days_before, policy.use_wecom) == (8, 2, False)
+    assert (policy.due_days_before, policy.use_wecom) == (2, False)
     assert policy.updated_by == leader_a
 
 
@@ -48,7 +49,7 @@ def test_escalation_days_must_grow(client, leader_a, town_a):
 
 def test_a_day_out_of_range_is_refused(client, leader_a, town_a):
     client.force_login(leader_a)
-    response = client.post(url(town_a), {**FORM, "deadline_day": 31})
+    response = client.post(url(town_a), {**FORM, "due_days_before": 31})
     assert response.status_code == 200 and not ReminderPolicy.objects.exists()
 
 

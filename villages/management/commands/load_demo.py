@@ -14,6 +14,8 @@ class Command(BaseCommand):
         counts = scoring_demo.load()
         from scoring.reminders import demo as reminders_demo
         reminders_demo.load()
+        from scoring.reviews import demo as reviews_demo
+        reviews_demo.load()
         self.stdout.write(self.style.SUCCESS(_("Demo data loaded.")))
         self.stdout.write(_("New entries: %(entries)d, evidence files: %(evidence)d, "
                             "assessments computed: %(assessments)d") % counts)

@@ -1,0 +1,50 @@
+from datetime import date
+
+from django.urls import path, register_converter
+
+from . import views, views_town
+
+
+class MonthConverter:
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        year, month = value.split("-")
+        try:
+            return date(int(year), int(month), 1)
+        except ValueError:
+            raise ValueError(value) from None
+
+    def to_url(self, value) -> str:
+        return value if isinstance(value, str) else f"{value:%Y-%m}"
+
+
+register_converter(MonthConverter, "month")
+
+app_name = "progress"
+urlpatterns = [
+    path("", views_town.index, name="index"),
+    path("village/<str:code>/<month:month>/", views.month_page, name="month"),
+    path("village/<str:code>/<month:month>/preview/", views.preview, name="preview"),
+    path("village/<str:code>/<month:month>/submit/", views.submit_month, name="submit"),
+    path("village/<str:code>/<month:month>/reopen/", views_town.reopen, name="reopen"),
+    path("village/<str:code>/<month:month>/<slug:indicator>/save/", views.save,
+         name="save"),
+    path("village/<str:code>/<month:month>/<slug:indicator>/carry/", views.carry,
+         name="carry"),
+    path("village/<str:code>/<month:month>/<slug:indicator>/evidence/", views.add_evidence,
+         name="add_evidence"),
+    path("entry/<int:pk>/verify/", views.verify, name="verify"),
+    path("entry/<int:pk>/return/", views.send_back, name="return"),
+    path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),
+    path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
+    path("group/<int:pk>/<month:month>/", views_town.group_grid, name="grid"),
+    path("town/<str:code>/<month:month>/completeness/", views_town.completeness_page,
+         name="completeness"),
+    path("town/<str:code>/<month:month>/sheet.xlsx", views_town.sheet_download,
+         name="sheet_download"),
+    path("town/<str:code>/<month:month>/sheet/upload/", views_town.sheet_upload,
+         name="sheet_upload"),
+    path("town/<str:code>/<month:month>/sheet/<uuid:token>/confirm/",
+         views_town.sheet_confirm, name="sheet_confirm"),
+]

@@ -1,0 +1,222 @@
+"""Dashboards under load: gunicorn + PostgreSQL, a 1,000-village county inside the
+46,000-village province, 8 concurrent clients on 127.0.0.1.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> make bench
+Figures go to docs/PERFORMANCE.md under "## Dashboards".
+"""
+
+import http.client
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.conftest import need_service
+
+pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
+
+CLIENTS = 8
+REQUESTS_PER_PAGE = 240
+BUDGET_MS = {"county overview": 150, "town dashboard": 150, "province overview": 300}
+STARS = ["industry", "ecology", "safety", "civility", "branch"]
+GAP_CODES = {"branch": ["meetings_held", "member_points_rate"],
+             "industry": ["collective_income", "cooperatives_led"],
+             "ecology": ["garbage_cleanup", "sewage_coverage"],
+             "safety": ["legal_publicity", "dispute_resolution_rate"],
+             "civility": ["village_rules", "cultural_events"]}
+BIG_COUNTY = "410102"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _load_province(month):
+    """17 cities, ~150 counties; county 410102 has 25 towns × 40 villages = 1,000."""
+    from scoring.dashboards import summaries
+    from scoring.models import Assessment
+    from scoring.rulesets import load_reference
+    from villages.models import AdminUnit, UnitLevel, Village
+
+    province = AdminUnit.objects.create(code="410000000000", name="河南省",
+                                        level=UnitLevel.PROVINCE)
+    ruleset = load_reference(province, year=month.year)
+    units, villages = [], []
+    for c in range(1, 18):
+        city = AdminUnit(code=f"41{c:02d}00000000", name=f"市{c}", level=UnitLevel.CITY,
+                         parent=province)
+        units.append(city)
+    AdminUnit.objects.bulk_create(units)
+    cities = list(AdminUnit.objects.filter(level=UnitLevel.CITY))
+    counties = [AdminUnit(code=f"{city.code[:4]}{n:02d}000000", name=f"{city.name}县{n}",
+                          level=UnitLevel.COUNTY, parent=city)
+                for city in cities for n in range(1, 10)]
+    AdminUnit.objects.bulk_create(counties)
+    counties = list(AdminUnit.objects.filter(level=UnitLevel.COUNTY))
+    towns = []
+    for county in counties:
+        count = 25 if county.code.startswith(BIG_COUNTY) else 16
+        towns += [AdminUnit(code=f"{county.code[:6]}{100 + n:03d}000", name=f"镇{n}",
+                            level=UnitLevel.TOWN, parent=county) for n in range(count)]
+    AdminUnit.objects.bulk_create(towns, batch_size=2000)
+    for town in AdminUnit.objects.filter(level=UnitLevel.TOWN):
+        count = 40 if town.code.startswith(BIG_COUNTY) else 19
+        villages += [Village(code=f"{town.code[:9]}{200 + n:03d}", name=f"村{n}", town=town)
+                     for n in range(count)]
+    Village.objects.bulk_create(villages, batch_size=5000)
+    rng = random.Random(41)
+    rows = []
+    for village_id in Village.objects.values_list("id", flat=True):
+        level = rng.choice([0, 1, 2, 3, 3, 3, 4, 4, 5])
+        earned = STARS[:level]
+        gaps = [{"star": s, "changes": [{"indicator": c} for c in
+                                        GAP_CODES[s][: rng.randint(1, 2)]],
+                 "total_changes": rng.randint(1, 5)} for s in STARS if s not in earned]
+        for kind in ("official", "preview"):
+            rows.append(Assessment(village_id=village_id, month=month, kind=kind,
+                                   ruleset=ruleset, level=level, stars="+".join(earned),
+                                   scores={s: 85 if s in earned else rng.randint(20, 79)
+                                           for s in STARS},
+                                   result={"level": level, "gaps": gaps}))
+        if len(rows) >= 10000:
+            Assessment.objects.bulk_create(rows)
+            rows = []
+    Assessment.objects.bulk_create(rows)
+    started = time.perf_counter()
+    summaries.rebuild(month)
+    return len(villages), time.perf_counter() - started
+
+
+def _session_cookie(user) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def _start_gunicorn(port: int, log) -> subprocess.Popen:
+    db = settings.DATABASES["default"]
+    # the same secret key: the sessions created here carry hashes made with it
+    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+           "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+           "DJANGO_SETTINGS_MODULE": "tests.bench.bench_settings",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "wuxing.wsgi", "-b", f"127.0.0.1:{port}",
+         "-w", "4", "--threads", "2", "--log-level", "warning"],
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _measure(port: int, path: str, cookie: str) -> dict:
+    def one(_n):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        started = time.perf_counter()
+        conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        response = conn.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        conn.close()
+        assert response.status == 200, (path, response.status)
+        return elapsed
+
+    for n in range(CLIENTS):  # warm every worker
+        one(n)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        times = sorted(pool.map(one, range(REQUESTS_PER_PAGE)))
+    wall = time.perf_counter() - started
+    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1],
+            "max": times[-1], "rps": len(times) / wall}
+
+
+def _write_figures(lines: list[str]) -> None:
+    path = Path(settings.BASE_DIR) / "docs" / "PERFORMANCE.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    section = "## Dashboards\n\n" + "\n".join(lines) + "\n"
+    pattern = re.compile(r"## Dashboards\n.*?(?=\n## |\Z)", re.S)
+    text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) \
+        else text.rstrip("\n") + "\n\n" + section
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def test_dashboards_meet_their_latency_budgets_on_the_full_province():
+    need_service(connection.vendor == "postgresql", "the benchmark needs PostgreSQL")
+    from scoring.dashboards.periods import this_month
+    from tests import factories
+
+    month = this_month()
+    started = time.perf_counter()
+    villages, rebuild_s = _load_province(month)
+    load_s = time.perf_counter() - started
+    from villages.models import AdminUnit
+    county = AdminUnit.objects.get(code=f"{BIG_COUNTY}000000")
+    town = county.children.order_by("code").first()
+    reviewer = factories.user_with_role("county_reviewer", unit=county)
+    leader = factories.user_with_role("town_leader", unit=town)
+    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    pages = {
+        "county overview": (f"/dashboards/unit/{county.code}/", reviewer),
+        "town dashboard": (f"/dashboards/town/{town.code}/", leader),
+        "province overview": ("/dashboards/unit/410000000000/", admin),
+    }
+    load_before = os.getloadavg()
+    port = _free_port()
+    with open(Path(settings.BASE_DIR) / ".bench-gunicorn.log", "w") as log:
+        server = _start_gunicorn(port, log)
+        try:
+            results = {name: _measure(port, path, _session_cookie(user))
+                       for name, (path, user) in pages.items()}
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        connection.close()
+    lines = [
+        "Command: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> make bench` "
+        "(tests/bench/test_bench_dashboards.py).",
+        "",
+        f"Setup: PostgreSQL, gunicorn 4 workers × 2 threads on 127.0.0.1, {CLIENTS} "
+        f"concurrent clients (Python thread pool), {REQUESTS_PER_PAGE} requests per page "
+        f"after a warm-up, logged-in sessions. Data: {villages:,} villages (one county of "
+        "1,000 villages in 25 towns of 40), official and preview assessments of the "
+        f"month; loading took {load_s:.0f} s, of which `rebuild_summaries` {rebuild_s:.1f} s.",
+        f"Machine: {os.cpu_count()} cores shared with other work; load average "
+        f"{load_before[0]:.1f} when the measurement started, {os.getloadavg()[0]:.1f} at "
+        "its end. Town and overview data are cached per county version "
+        "(scoring/dashboards/cache.py); the first request after a change computes them.",
+        "",
+        "| Page | p50 ms | p95 ms | max ms | req/s | budget p95 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ] + [f"| {name} | {r['p50']:.0f} | {r['p95']:.0f} | {r['max']:.0f} | {r['rps']:.0f} | "
+         f"< {BUDGET_MS[name]} ms |" for name, r in results.items()]
+    _write_figures(lines)
+    print("\n".join(lines))
+    for name, result in results.items():
+        assert result["p95"] < BUDGET_MS[name], (name, result)
