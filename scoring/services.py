@@ -25,12 +25,15 @@ from scoring.progress.models import Entry, EntryStatus, Evidence
 # Dashboards keep their pre-aggregated rows in step by listening to it.
 assessments_changed = Signal()
 
-_SPEC_CACHE: dict[tuple[int, int, str], engine.RuleSetSpec] = {}
+_SPEC_CACHE: dict[tuple, engine.RuleSetSpec] = {}
 
 
 def spec_of(ruleset: RuleSet) -> engine.RuleSetSpec:
     """The engine spec of a rule set; published ones are immutable, so cached."""
-    key = (ruleset.pk, ruleset.version, ruleset.status)
+    # More than the pk: ids come back after a rollback (SQLite, tests), and a stale spec
+    # would judge villages by another rule set.
+    key = (ruleset.pk, ruleset.version, ruleset.status, ruleset.year, ruleset.issuer_id,
+           ruleset.published_at, ruleset.created_at)
     if ruleset.is_published and key in _SPEC_CACHE:
         return _SPEC_CACHE[key]
     stars = {s.star_id: engine.StarSpec(s.star_id, s.pass_mark, s.max_points)
@@ -108,19 +111,36 @@ def evaluate_village(village, month: date, *, official: bool = True
     return engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def jsonable(value):
-    """Engine dataclasses as JSON: Decimals as strings, dates as ISO, tuples as lists."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
+    """Engine dataclasses as JSON: Decimals as strings, dates as ISO, tuples as lists.
+
+    Dispatches on the exact type (a result holds ~1,500 values; the generic
+    `dataclasses.is_dataclass` walk cost more than the engine itself). Integral Decimals
+    are written without exponent or trailing zeros ("100", never "1E+2").
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Decimal:
+        if value == value.to_integral_value():
+            return str(int(value))
+        return str(value.normalize())
+    if kind is dict:
         return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if kind is tuple or kind is list:
         return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
-    if isinstance(value, date):
+    if kind is date:
         return value.isoformat()
-    return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            return value.isoformat() if isinstance(value, date) else value
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: jsonable(getattr(value, name)) for name in names}
 
 
 def _assessment(village_id: int, month: date, kind: str, ruleset: RuleSet,

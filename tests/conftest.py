@@ -36,7 +36,10 @@ def _celery_eager():
 @pytest.fixture(autouse=True)
 def _no_cross_test_cache(settings):
     from django.core.cache import cache
+
+    from scoring import services
     cache.clear()
+    services._SPEC_CACHE.clear()
     yield
 
 
@@ -99,6 +102,9 @@ def ruleset(town_a):
     return load_reference(town_a.parent, year=2026)
 
 
+# Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
+from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401
+
 # --- monthly progress (scoring.progress) ---------------------------------------------------
 
 @pytest.fixture
@@ -151,5 +157,3 @@ def pending_sheet_a(progress_may, official_a, town_a, village_a, ruleset):
                                                  "indicator_id": indicator.pk,
                                                  "indicator": indicator.name, "old": "—",
                                                  "new": "90", "raw": "90", "version": 0}])
-# Fixtures of the reminder and notification tests (mocked robot endpoint, star groups).
-from tests.reminders_fixtures import missing, star_groups, webhook  # noqa: E402, F401

@@ -36,35 +36,6 @@ def village_code(request) -> dict:
     return {"code": request.getfixturevalue("village_a").code}
 
 
-def village_month(request) -> dict:
-    month = request.getfixturevalue("progress_may")
-    return {"code": request.getfixturevalue("village_a").code, "month": f"{month:%Y-%m}"}
-
-
-def village_indicator(request) -> dict:
-    return {**village_month(request), "indicator": "member_points_rate"}
-
-
-def town_month(request) -> dict:
-    month = request.getfixturevalue("progress_may")
-    return {"code": request.getfixturevalue("town_a").code, "month": f"{month:%Y-%m}"}
-
-
-def entry_pk(request) -> dict:
-    return {"pk": request.getfixturevalue("submitted_entry_a").pk}
-
-
-def evidence_pk(request) -> dict:
-    return {"pk": request.getfixturevalue("evidence_a").pk}
-
-
-def group_month(request) -> dict:
-    month = request.getfixturevalue("progress_may")
-    return {"pk": request.getfixturevalue("star_group_a").pk, "month": f"{month:%Y-%m}"}
-
-
-def sheet_token(request) -> dict:
-    return {**town_month(request), "token": request.getfixturevalue("pending_sheet_a").token}
 def town_code(request) -> dict:
     return {"code": request.getfixturevalue("town_a").code}
 
@@ -112,6 +83,35 @@ def pairing_data(request) -> dict:
     village = request.getfixturevalue("village_a")
     return {"village": village.pk, "partner": VillageFactory(town=village.town).pk,
             "started": "2026-11-02", "star_choices": ["industry"]}
+def village_month(request) -> dict:
+    month = request.getfixturevalue("progress_may")
+    return {"code": request.getfixturevalue("village_a").code, "month": f"{month:%Y-%m}"}
+
+
+def village_indicator(request) -> dict:
+    return {**village_month(request), "indicator": "member_points_rate"}
+
+
+def town_month(request) -> dict:
+    month = request.getfixturevalue("progress_may")
+    return {"code": request.getfixturevalue("town_a").code, "month": f"{month:%Y-%m}"}
+
+
+def entry_pk(request) -> dict:
+    return {"pk": request.getfixturevalue("submitted_entry_a").pk}
+
+
+def evidence_pk(request) -> dict:
+    return {"pk": request.getfixturevalue("evidence_a").pk}
+
+
+def group_month(request) -> dict:
+    month = request.getfixturevalue("progress_may")
+    return {"pk": request.getfixturevalue("star_group_a").pk, "month": f"{month:%Y-%m}"}
+
+
+def sheet_token(request) -> dict:
+    return {**town_month(request), "token": request.getfixturevalue("pending_sheet_a").token}
 
 
 CASES: list[Case] = [
@@ -123,36 +123,6 @@ CASES: list[Case] = [
          data=lambda r: {"population": 1234, "households": 300, "party_members": 41,
                          "farmland_mu": "2000.0"},
          ok=(302,), forbidden_to=("secretary_a",)),
-    # Monthly progress
-    Case("progress:index", scoped=False),
-    Case("progress:month", village_month),
-    Case("progress:preview", village_month),
-    Case("progress:save", village_indicator, method="post", write=True, ok=(302,),
-         data=lambda r: {"value": "90", "version": "0"}, forbidden_to=("secretary_a",)),
-    Case("progress:carry", village_indicator, method="post", write=True, ok=(302,),
-         data=lambda r: {"version": "0"}, forbidden_to=("secretary_a",)),
-    Case("progress:submit", village_month, method="post", write=True, ok=(302,),
-         forbidden_to=("secretary_a",)),
-    Case("progress:reopen", village_month, write=True, owner="leader_a",
-         forbidden_to=("official_a", "secretary_a")),
-    Case("progress:reopen", village_month, method="post", write=True, owner="leader_a",
-         data=lambda r: {"reason": "补录遗漏的会议记录"}, ok=(302,),
-         forbidden_to=("official_a", "secretary_a")),
-    Case("progress:add_evidence", village_indicator, method="post", write=True, ok=(302,),
-         owner="secretary_a"),
-    Case("progress:verify", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
-         data=lambda r: {"version": "1"}, forbidden_to=("official_a", "secretary_a")),
-    Case("progress:return", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
-         data=lambda r: {"version": "1", "reason": "数据不准"},
-         forbidden_to=("official_a", "secretary_a")),
-    Case("progress:evidence_file", evidence_pk),
-    Case("progress:evidence_thumbnail", evidence_pk),
-    Case("progress:grid", group_month),
-    Case("progress:completeness", town_month),
-    Case("progress:sheet_download", town_month),
-    # A village secretary does not see town pages at all (404, outside the village).
-    Case("progress:sheet_upload", town_month, write=True),
-    Case("progress:sheet_confirm", sheet_token, method="post", write=True, ok=(302,)),
     Case("notifications:list", scoped=False),
     Case("notifications:history", scoped=False),
     Case("notifications:badge", scoped=False),
@@ -184,7 +154,120 @@ CASES: list[Case] = [
          forbidden_to=("official_a",)),
     Case("dashboards:bulletin", town_quarter),
     Case("dashboards:bulletin_xlsx", town_quarter),
+    # Monthly progress
+    Case("progress:index", scoped=False),
+    Case("progress:month", village_month),
+    Case("progress:preview", village_month),
+    Case("progress:save", village_indicator, method="post", write=True, ok=(302,),
+         data=lambda r: {"value": "90", "version": "0"}, forbidden_to=("secretary_a",)),
+    Case("progress:carry", village_indicator, method="post", write=True, ok=(302,),
+         data=lambda r: {"version": "0"}, forbidden_to=("secretary_a",)),
+    Case("progress:submit", village_month, method="post", write=True, ok=(302,),
+         forbidden_to=("secretary_a",)),
+    Case("progress:reopen", village_month, write=True, owner="leader_a",
+         forbidden_to=("official_a", "secretary_a")),
+    Case("progress:reopen", village_month, method="post", write=True, owner="leader_a",
+         data=lambda r: {"reason": "补录遗漏的会议记录"}, ok=(302,),
+         forbidden_to=("official_a", "secretary_a")),
+    Case("progress:add_evidence", village_indicator, method="post", write=True, ok=(302,),
+         owner="secretary_a"),
+    Case("progress:verify", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
+         data=lambda r: {"version": "1"}, forbidden_to=("official_a", "secretary_a")),
+    Case("progress:return", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
+         data=lambda r: {"version": "1", "reason": "数据不准"},
+         forbidden_to=("official_a", "secretary_a")),
+    Case("progress:evidence_file", evidence_pk),
+    Case("progress:evidence_thumbnail", evidence_pk),
+    Case("progress:grid", group_month),
+    Case("progress:completeness", town_month),
+    Case("progress:sheet_download", town_month),
+    # A village secretary does not see town pages at all (404, outside the village).
+    Case("progress:sheet_upload", town_month, write=True),
+    Case("progress:sheet_confirm", sheet_token, method="post", write=True, ok=(302,)),
 ]
 
 # URL names that are public or belong to Django's own machinery, outside the matrix.
 OUTSIDE_MATRIX = {"login", "logout", "set_language"}
+
+
+# --- star reviews (scoring/reviews) ---------------------------------------------------------
+
+def _pk(fixture: str) -> Callable:
+    return lambda request: {"pk": request.getfixturevalue(fixture).pk}
+
+
+def _state(fixture: str, **extra) -> Callable:
+    def data(request) -> dict:
+        return {"state": request.getfixturevalue(fixture).state, **extra}
+    return data
+
+
+def _publish_data(request) -> dict:
+    from django.utils import timezone
+    request.getfixturevalue("app_approved")
+    return {"starts_on": timezone.localdate().isoformat()}
+
+
+def _apply_data(request) -> dict:
+    request.getfixturevalue("cycle_a")
+    return {"stars": ["industry"], "why_industry": "集体经济收入已达标，账目待核"}
+
+
+def _cycle_data(request) -> dict:
+    return {"year": 2030, "opens_on": "2030-03-01", "closes_on": "2030-04-30",
+            "notice_days": 5, "overdue_days": 7, "chain_text": "town,county",
+            "holidays_text": "2030-04-05"}
+
+
+_COUNTY = {"owner": "reviewer_a", "write": True, "forbidden_to": ("leader_a",)}
+_TOWN = {"owner": "leader_a", "write": True, "forbidden_to": ("secretary_a", "official_a")}
+
+CASES += [
+    Case("reviews:queue", scoped=False),
+    Case("reviews:mine", scoped=False),
+    Case("reviews:apply", village_code, write=True, owner="secretary_a",
+         forbidden_to=("leader_a",)),
+    Case("reviews:apply", village_code, method="post", write=True, owner="secretary_a",
+         data=_apply_data, ok=(302,), forbidden_to=("leader_a",)),
+    Case("reviews:detail", _pk("app_town")),
+    Case("reviews:resubmit", _pk("app_returned"), write=True, owner="secretary_a",
+         forbidden_to=("leader_a",)),
+    Case("reviews:resubmit", _pk("app_returned"), method="post", write=True,
+         owner="secretary_a", ok=(302,), forbidden_to=("leader_a",),
+         data=_state("app_returned", **{"fix_star:industry": "已补充分红凭证"})),
+    Case("reviews:pass", _pk("app_town"), method="post", data=_state("app_town"),
+         ok=(302,), **_TOWN),
+    Case("reviews:return", _pk("app_town"), method="post", ok=(302,),
+         data=_state("app_town", star_industry="缺少合作社分红凭证"), **_TOWN),
+    Case("reviews:approve", _pk("app_county"), method="post", ok=(302,),
+         data=_state("app_county", approve_industry="on"), **_COUNTY),
+    Case("reviews:reject", _pk("app_county"), method="post", ok=(302,),
+         data=_state("app_county", reason="材料不实"), **_COUNTY),
+    Case("reviews:bulk", method="post", scoped=False, ok=(302,),
+         data=lambda r: {"ids": [r.getfixturevalue("app_county").pk]}, owner="reviewer_a",
+         write=True, forbidden_to=("secretary_a",)),
+    Case("reviews:object", _pk("app_notice"), method="post", ok=(302,),
+         data=lambda r: {"star": "industry", "text": "分红账目未公开"}),
+    Case("reviews:record_objection", _pk("app_notice"), method="post", ok=(302,),
+         data=lambda r: {"star": "", "text": "来信反映", "source": "群众来信"}, **_COUNTY),
+    Case("reviews:resolve", _pk("objection_a"), method="post", ok=(302,),
+         data=lambda r: {"status": "dismissed", "resolution": "经核查不属实"}, **_COUNTY),
+    Case("reviews:award", _pk("app_notice_over"), method="post", ok=(302,), **_COUNTY),
+    Case("reviews:certificate", _pk("award_a")),
+    Case("reviews:revoke", _pk("award_a"), method="post", ok=(302,),
+         data=lambda r: {"reason": "发生刑事案件"}, **_COUNTY),
+    Case("reviews:reinstate", _pk("award_revoked"), method="post", ok=(302,),
+         data=lambda r: {"reason": "案件经查与村两委无关"}, **_COUNTY),
+    # Cycles belong to the county: an official of another town of it sees them too.
+    Case("reviews:cycles", scoped=False),
+    Case("reviews:cycle_create", scoped=False, **_COUNTY),
+    Case("reviews:cycle_create", method="post", scoped=False, data=_cycle_data, ok=(302,),
+         **_COUNTY),
+    Case("reviews:cycle", _pk("cycle_a"), scoped=False),
+    Case("reviews:cycle_edit", _pk("cycle_a"), scoped=False, **_COUNTY),
+    Case("reviews:cycle_edit", _pk("cycle_a"), method="post", scoped=False, ok=(302,),
+         data=_cycle_data, **_COUNTY),
+    Case("reviews:publish", _pk("cycle_a"), method="post", scoped=False, ok=(302,),
+         data=_publish_data, **_COUNTY),
+    Case("reviews:notice", _pk("cycle_a"), scoped=False),
+]

@@ -14,10 +14,11 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("villages/", include("villages.urls")),
-    path("progress/", include("scoring.progress.urls")),
+    path("reviews/", include("scoring.reviews.urls")),
     path("notifications/", include("wuxing.notifications.urls")),
     path("reminders/", include("scoring.reminders.urls")),
     path("dashboards/", include("scoring.dashboards.urls")),
+    path("progress/", include("scoring.progress.urls")),
 ]
 
 handler403 = "wuxing.views.permission_denied"

@@ -103,3 +103,10 @@ def objection_a(app_notice, official_a):
 def award_a(cycle_a, village_a):
     return Award.objects.create(cycle=cycle_a, village=village_a, star="safety",
                                 awarded_on=timezone.localdate())
+
+
+@pytest.fixture
+def award_revoked(cycle_a, village_a):
+    return Award.objects.create(cycle=cycle_a, village=village_a, star="civility",
+                                awarded_on=timezone.localdate(), status="revoked",
+                                revoked_on=timezone.localdate(), reason="刑事案件")

@@ -19,13 +19,6 @@ class Role(models.TextChoices):
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "edit_village": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
     "manage_groups": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
-    # Monthly progress (scoring.progress). Verifying is also open to the leader of the
-    # star working group covering the village: scoring/progress/workflow.py checks that.
-    "enter_progress": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
-    "verify_entry": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
-    "reopen_month": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
-    "add_evidence": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.VILLAGE_SECRETARY,
-                               Role.ADMIN}),
     "manage_reminders": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
     # the town's points ledger, pairings and their activities
     "manage_town_records": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
@@ -39,4 +32,11 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "revoke": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
     # Anyone who can see the village may object during its public notice.
     "file_objection": frozenset(Role.values),
+    # Monthly progress (scoring.progress). Verifying is also open to the leader of the
+    # star working group covering the village: scoring/progress/workflow.py checks that.
+    "enter_progress": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
+    "verify_entry": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    "reopen_month": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    "add_evidence": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.VILLAGE_SECRETARY,
+                               Role.ADMIN}),
 }

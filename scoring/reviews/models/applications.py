@@ -126,6 +126,9 @@ class Application(FSMModelMixin, models.Model):
     def star_labels(self) -> list[str]:
         return [str(StarCode(code).label) for code in self.ordered_stars]
 
+    def approved_star_labels(self) -> list[str]:
+        return [str(StarCode(code).label) for code in self.approved_stars]
+
     def submitted_by_user(self, user) -> bool:
         return user.pk in (self.submitted_by_id, self.resubmitted_by_id)
 

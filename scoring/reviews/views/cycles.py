@@ -1,0 +1,117 @@
+"""The county's side: rating cycles, the public notice and its page."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from scoring.reviews import services, steps
+from scoring.reviews.forms import CycleForm, PublishForm
+from scoring.reviews.models import Application, AppState, Award, RatingCycle
+from villages.models import AdminUnit, UnitLevel
+from wuxing.accounts.access import scopes_of
+
+from .common import action, form_errors
+
+
+def _county_of(user) -> AdminUnit:
+    """The county where the user is a county reviewer (403 when none)."""
+    for scope in scopes_of(user):
+        if len(scope.prefix) == 6 and steps.acts_at_level(
+                user, "county_review", scope.prefix + "000000", 6):
+            return AdminUnit.objects.get(code=scope.prefix + "000000", level=UnitLevel.COUNTY)
+    raise PermissionDenied(_("Only a county reviewer manages rating cycles."))
+
+
+def _require_county(user, cycle) -> None:
+    if not steps.acts_at_level(user, "county_review", cycle.county.code, 6):
+        raise PermissionDenied(_("Only a county reviewer manages rating cycles."))
+
+
+def cycle_list(request):
+    cycles = RatingCycle.objects.visible_to(request.user).select_related("county", "ruleset")
+    can_create = any(len(s.prefix) == 6 for s in scopes_of(request.user)) and any(
+        steps.acts_at_level(request.user, "county_review", s.prefix + "000000", 6)
+        for s in scopes_of(request.user) if len(s.prefix) == 6)
+    return render(request, "reviews/cycle_list.html", {"cycles": cycles,
+                                                       "can_create": can_create})
+
+
+@require_http_methods(["GET", "POST"])
+def cycle_create(request):
+    county = _county_of(request.user)
+    form = CycleForm(request.POST or None, county=county)
+    if request.method == "POST":
+        if form.is_valid():
+            cycle = form.save()
+            messages.success(request, _("The rating cycle was saved."))
+            return redirect("reviews:cycle", pk=cycle.pk)
+        form_errors(request, form)
+    return render(request, "reviews/cycle_form.html", {"form": form, "county": county})
+
+
+@require_http_methods(["GET", "POST"])
+def cycle_edit(request, pk):
+    cycle = RatingCycle.objects.select_related("county").fetch_for(request.user, pk=pk)
+    _require_county(request.user, cycle)
+    form = CycleForm(request.POST or None, instance=cycle)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The rating cycle was saved."))
+            return redirect("reviews:cycle", pk=cycle.pk)
+        form_errors(request, form)
+    return render(request, "reviews/cycle_form.html", {"form": form, "county": cycle.county,
+                                                       "cycle": cycle})
+
+
+def cycle_detail(request, pk):
+    cycle = RatingCycle.objects.select_related("county", "ruleset").fetch_for(
+        request.user, pk=pk)
+    applications = Application.objects.visible_to(request.user).filter(cycle=cycle)
+    counts = dict(applications.values_list("state").annotate(n=Count("pk")).order_by())
+    states = [(label, counts.get(value, 0)) for value, label in AppState.choices
+              if value != AppState.DRAFT]
+    is_county = steps.acts_at_level(request.user, "county_review", cycle.county.code, 6)
+    return render(request, "reviews/cycle_detail.html", {
+        "cycle": cycle, "states": states, "is_county": is_county,
+        "chain": [steps.STEP_LABELS[s] for s in cycle.chain],
+        "approved": applications.filter(state=AppState.APPROVED).for_list(),
+        "notices": cycle.notices.all(),
+        "publish_form": PublishForm(),
+        "awards": Award.objects.visible_to(request.user).filter(cycle=cycle)
+        .select_related("village").order_by("village__code", "star"),
+    })
+
+
+def _cycle_back(request, pk):
+    return reverse("reviews:cycle", kwargs={"pk": pk})
+
+
+@action(_cycle_back)
+def publish_notice(request, pk):
+    cycle = RatingCycle.objects.select_related("county").fetch_for(request.user, pk=pk)
+    _require_county(request.user, cycle)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Give the date the notice starts."))
+    notice = services.publish_notice(cycle, request.user, form.cleaned_data["starts_on"])
+    messages.success(request, _("The public notice runs from %(start)s to %(end)s.") % {
+        "start": notice.starts_on, "end": notice.ends_on})
+    return redirect("reviews:notice", pk=cycle.pk)
+
+
+def notice(request, pk):
+    """The 公示 page of a cycle: every village and star in a notice, with the dates."""
+    cycle = RatingCycle.objects.select_related("county").fetch_for(request.user, pk=pk)
+    notices = list(cycle.notices.order_by("-starts_on", "-pk"))
+    applications = (Application.objects.filter(notice__in=notices)
+                    .select_related("village__town", "notice").order_by("village__code"))
+    by_notice = {n.pk: [] for n in notices}
+    for application in applications:
+        by_notice[application.notice_id].append(application)
+    return render(request, "reviews/notice.html", {
+        "cycle": cycle, "notices": [(n, by_notice[n.pk]) for n in notices]})

@@ -1,0 +1,113 @@
+"""The reviewers' side: the queue and the transitions of each review step."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from scoring.reviews import presentation, services
+from scoring.reviews.forms import ApproveForm, RejectForm, ReturnForm
+from scoring.reviews.models import Application, ReviewView
+
+from .common import PAGE_SIZE, action, form_errors
+
+
+def queue(request):
+    views = ReviewView.objects.filter(user=request.user)
+    applications = services.queue_for(request.user).for_list().prefetch_related(
+        Prefetch("views", queryset=views, to_attr="my_views"))
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    for application in page.object_list:
+        application.viewed = any(v.round == application.round for v in application.my_views)
+    return render(request, "reviews/queue.html", {"page": page})
+
+
+def _back(request, pk):
+    return reverse("reviews:detail", kwargs={"pk": pk})
+
+
+def _queue(request, **kwargs):
+    return reverse("reviews:queue")
+
+
+def _application(request, pk):
+    return Application.objects.select_related("cycle__ruleset", "village").fetch_for(
+        request.user, pk=pk)
+
+
+def _expected(request):
+    return request.POST.get("state") or None
+
+
+@action(_back)
+def pass_step(request, pk):
+    application = _application(request, pk)
+    services.pass_step(application.pk, request.user, expected_state=_expected(request),
+                       reason=request.POST.get("reason", ""))
+    messages.success(request, _("Passed to the next step."))
+    return redirect("reviews:queue")
+
+
+@action(_back)
+def send_back(request, pk):
+    application = _application(request, pk)
+    snapshot = application.snapshots.order_by("-round").first()
+    form = ReturnForm(request.POST, blocks=presentation.blocks(
+        application, snapshot, application.cycle.ruleset))
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect("reviews:detail", pk=pk)
+    services.send_back(application.pk, request.user, form.flags(),
+                       expected_state=_expected(request),
+                       reason=form.cleaned_data["reason"])
+    messages.success(request, _("The application was returned to the village."))
+    return redirect("reviews:queue")
+
+
+@action(_back)
+def approve(request, pk):
+    application = _application(request, pk)
+    form = ApproveForm(request.POST, stars=application.ordered_stars)
+    if not form.is_valid():
+        raise ValidationError(_("Approve at least one star, or reject the application."))
+    services.approve(application.pk, request.user, form.approved(), form.reasons(),
+                     expected_state=_expected(request))
+    messages.success(request, _("The application was approved."))
+    return redirect("reviews:queue")
+
+
+@action(_back)
+def reject(request, pk):
+    application = _application(request, pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Give the reason for the rejection."))
+    services.reject(application.pk, request.user, {}, expected_state=_expected(request),
+                    reason=form.cleaned_data["reason"])
+    messages.success(request, _("The application was rejected."))
+    return redirect("reviews:queue")
+
+
+@action(_queue)
+def bulk_approve(request):
+    if not services.is_reviewer(request.user):
+        raise PermissionDenied(_("Only reviewers approve applications."))
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if not ids:
+        raise ValidationError(_("Select the applications to approve."))
+    outcome = services.bulk_approve(request.user, ids)
+    if outcome["done"]:
+        messages.success(request, _("%(count)d approved.") % {"count": len(outcome["done"])})
+    if outcome["not_viewed"]:
+        messages.warning(request, _("Not approved, open them first: %(names)s") % {
+            "names": "、".join(a.village.name for a in outcome["not_viewed"])})
+    if outcome["handled"]:
+        messages.warning(request, _("Already handled by someone else: %(names)s") % {
+            "names": "、".join(a.village.name for a in outcome["handled"])})
+    if outcome["refused"]:
+        messages.warning(request, _("Not approved, not yours to decide: %(names)s") % {
+            "names": "、".join(a.village.name for a in outcome["refused"])})
+    return redirect("reviews:queue")
