@@ -81,10 +81,14 @@ def queued():
     app.conf.CELERY_TASK_ALWAYS_EAGER = True
 
 
-def test_a_real_worker_delivers_the_daily_reminders_once(star_groups, official_a, webhook,
-                                                         worker, queued):
+def test_a_real_worker_delivers_the_daily_reminders_once(ruleset, star_groups, official_a,
+                                                         webhook, worker, queued):
     from scoring.reminders.tasks import dispatch_reminders
-    GroupRobot.objects.create(group=star_groups["industry"], kind=Channel.DINGTALK,
+    # In November the reference rule set has monthly ecology indicators due (and none
+    # entered), so the ecology group is overdue.
+    ecology = star_groups["ecology"]
+    ecology.members.add(official_a)
+    GroupRobot.objects.create(group=ecology, kind=Channel.DINGTALK,
                               webhook_url=f"{webhook.url}/robot/send?access_token=t",
                               secret=SECRET)
     # Two beats (or a redelivered task) run the dispatcher for the same day.
