@@ -7,16 +7,26 @@ the same text, which `export_ruleset` relies on.
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scoring import rulefile
-from scoring.engine import RuleSetSpec
-from scoring.models import Indicator, RuleSet, RuleSetStar, RuleSetStatus, Star
+from scoring.engine import STAR_CODES, RuleSetSpec
+from scoring.models import (
+    ImmutableRuleSet,
+    Indicator,
+    RuleSet,
+    RuleSetStar,
+    RuleSetStatus,
+    Star,
+)
 from villages.models import AdminUnit
 
 REFERENCE_FILE = Path(settings.BASE_DIR) / "rulesets" / "henan-reference.yaml"
@@ -66,6 +76,245 @@ def load_reference(issuer: AdminUnit, *, year: int | None = None,
     """The shipped reference rule set, issued by `issuer` (for demos and tests)."""
     spec = rulefile.parse_ruleset(REFERENCE_FILE.read_text(encoding="utf-8"))
     if year is not None and year != spec.year:
-        from dataclasses import replace
         spec = replace(spec, year=year)
     return save_spec(spec, issuer=issuer, publish=publish)
+
+
+# ------------------------------------------------------------------ files
+
+
+class UnknownIssuer(ValueError):
+    """The issuing unit named in a file (or on the command line) does not exist."""
+
+
+def issuer_for(code: str) -> AdminUnit:
+    unit = AdminUnit.objects.filter(code=code.ljust(12, "0")).first()
+    if unit is None or unit.prefix != code[:len(unit.prefix)]:
+        raise UnknownIssuer(code)
+    return unit
+
+
+def import_text(text: str, *, issuer: AdminUnit | None = None,
+                publish: bool = False) -> RuleSet:
+    """Parse (validating everything) and store; raises RuleSetFileError or UnknownIssuer
+    before writing anything."""
+    spec = rulefile.parse_ruleset(text)
+    issuer = issuer or issuer_for(spec.issuer_code)
+    version = spec.version
+    if RuleSet.objects.filter(issuer=issuer, year=spec.year, version=version).exists():
+        version = None  # the next free version number
+    ruleset = save_spec(spec, issuer=issuer, publish=False, version=version)
+    if publish:
+        ruleset = publish_ruleset(ruleset)
+    return ruleset
+
+
+def export_text(ruleset: RuleSet) -> str:
+    from scoring.services import spec_of
+
+    return rulefile.dump_ruleset(spec_of(ruleset))
+
+
+# -------------------------------------------------------------- lifecycle
+
+
+@transaction.atomic
+def publish_ruleset(ruleset: RuleSet) -> RuleSet:
+    """Draft → published, after the file validation; older published versions of the same
+    issuer and year are archived (the newest version is the one in force)."""
+    if not ruleset.is_draft:
+        raise ImmutableRuleSet(_("Only a draft rule set can be published."))
+    problems = validate_ruleset(ruleset)
+    if problems:
+        raise rulefile.RuleSetFileError([p for _target, _field, p in problems])
+    for older in RuleSet.objects.published().filter(issuer=ruleset.issuer_id,
+                                                    year=ruleset.year):
+        older.status = RuleSetStatus.ARCHIVED
+        older.save(update_fields=["status"])
+    ruleset.status = RuleSetStatus.PUBLISHED
+    ruleset.published_at = timezone.now()
+    ruleset.save(update_fields=["status", "published_at"])
+    return ruleset
+
+
+def archive_ruleset(ruleset: RuleSet) -> RuleSet:
+    if not ruleset.is_published:
+        raise ImmutableRuleSet(_("Only a published rule set can be archived."))
+    ruleset.status = RuleSetStatus.ARCHIVED
+    ruleset.save(update_fields=["status"])
+    return ruleset
+
+
+def _copy(ruleset: RuleSet, year: int) -> RuleSet:
+    from scoring.services import spec_of
+
+    spec = replace(spec_of(ruleset), year=year, id=None)
+    copy = save_spec(spec, issuer=ruleset.issuer, publish=False, version=None)
+    copy.previous = ruleset
+    copy.save(update_fields=["previous"])
+    return copy
+
+
+@transaction.atomic
+def new_version(ruleset: RuleSet) -> RuleSet:
+    """A draft copy for the same year with the next version number, to edit and publish."""
+    return _copy(ruleset, ruleset.year)
+
+
+@transaction.atomic
+def copy_to_next_year(ruleset: RuleSet) -> RuleSet:
+    """A draft copy for the following cycle year."""
+    return _copy(ruleset, ruleset.year + 1)
+
+
+# ------------------------------------------------------------- validation
+# Rows (from the admin's forms or the database) are written out in the file format and
+# parsed by rulefile, so the admin and the files share one validation. Each problem is
+# mapped back to the row and field that produced its line.
+
+Target = tuple[str, int | None]  # ("ruleset", None) | ("star", i) | ("indicator", i)
+
+
+def _yaml(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def rows_to_yaml(ruleset: dict, stars: list[dict], indicators: list[dict]
+                 ) -> tuple[str, dict[int, tuple[Target, str | None]]]:
+    """The file text of unsaved rows, and for each line the row and field it came from."""
+    lines: list[str] = []
+    origin: dict[int, tuple[Target, str | None]] = {}
+
+    def add(text: str, target: Target, field: str | None) -> None:
+        lines.append(text)
+        origin[len(lines)] = (target, field)
+
+    top = ("ruleset", None)
+    issuer = ruleset.get("issuer")
+    add(f"format_version: {rulefile.FORMAT_VERSION}", top, None)
+    add(f"name: {_yaml(ruleset.get('name') or '')}", top, "name")
+    add(f"issuer: {_yaml(issuer.prefix if issuer else '')}", top, "issuer")
+    add(f"year: {_yaml(ruleset.get('year'))}", top, "year")
+    add(f"version: {_yaml(ruleset.get('version') or 1)}", top, "version")
+    add(f"reference: {_yaml(bool(ruleset.get('reference')))}", top, "reference")
+    add(f"branch_rule: {_yaml(ruleset.get('branch_rule'))}", top, "branch_rule")
+    margin = ruleset.get("risk_margin")
+    add(f"risk_margin: {_yaml(float(margin) if margin is not None else None)}", top,
+        "risk_margin")
+    if ruleset.get("level_labels"):
+        labels = ruleset["level_labels"]
+        if isinstance(labels, dict):  # keys are levels: plain YAML integers when they can be
+            labels = "{" + ", ".join(f"{k if str(k).isdigit() else _yaml(k)}: {_yaml(v)}"
+                                     for k, v in labels.items()) + "}"
+        else:
+            labels = _yaml(labels)
+        add(f"level_labels: {labels}", top, "level_labels")
+    add("stars:", top, None)
+    for i, star in enumerate(stars):
+        add(f"  {_yaml(star.get('star'))}: {{pass_mark: {_yaml(star.get('pass_mark'))}, "
+            f"max_points: {_yaml(star.get('max_points'))}}}", ("star", i), None)
+    add("indicators:", top, None)
+    for i, ind in enumerate(indicators):
+        first = True
+        for key, value in _indicator_pairs(ind):
+            add(f"  {'-' if first else ' '} {key}: {_yaml(value)}", ("indicator", i),
+                _FIELD_OF.get(key, key))
+            first = False
+    return "\n".join(lines) + "\n", origin
+
+
+_FIELD_OF = {"star": "star", "help": "help_text"}
+
+
+def _indicator_pairs(ind: dict) -> list[tuple[str, object]]:
+    role, kind = ind.get("role"), ind.get("kind")
+    steps = ind.get("steps") or []
+    pairs: list[tuple[str, object]] = [("code", ind.get("code") or ""),
+                                       ("star", ind.get("star") or ""),
+                                       ("name", ind.get("name") or "")]
+    if ind.get("unit"):
+        pairs.append(("unit", ind["unit"]))
+    pairs.append(("kind", kind))
+    if ind.get("choices"):
+        pairs.append(("choices", ind["choices"]))
+    pairs.append(("role", role))
+    threshold = ind.get("threshold")
+    if ind.get("comparison") and (threshold is not None or steps or role != "info"):
+        pairs.append(("comparison", ind["comparison"]))
+    if threshold is not None:
+        pairs.append(("threshold", threshold))
+    if ind.get("points") or (role == "points" and not steps):
+        pairs.append(("points", ind.get("points") or 0))
+    if steps:
+        pairs.append(("steps", [{"threshold": t, "points": p} for t, p in steps]))
+    pairs += [("cadence", ind.get("cadence")), ("combine", ind.get("combine"))]
+    for key in ("min_photos", "min_documents", "evidence_max_age_months"):
+        if ind.get(key):
+            pairs.append((key, ind[key]))
+    if ind.get("help_text"):
+        pairs.append(("help", ind["help_text"]))
+    return pairs
+
+
+def validate_rows(ruleset: dict, stars: list[dict], indicators: list[dict]
+                  ) -> list[tuple[Target, str | None, rulefile.Problem]]:
+    """Problems with the row and field each belongs to; empty when the rows are valid."""
+    text, origin = rows_to_yaml(ruleset, stars, indicators)
+    try:
+        rulefile.parse_ruleset(text)
+    except rulefile.RuleSetFileError as error:
+        return [(*origin.get(p.line, (("ruleset", None), None)), p) for p in error.problems]
+    return []
+
+
+def rows_of(ruleset: RuleSet) -> tuple[dict, list[dict], list[dict]]:
+    top = {f: getattr(ruleset, f) for f in ("name", "year", "version", "reference",
+                                            "branch_rule", "risk_margin", "level_labels")}
+    top["issuer"] = ruleset.issuer
+    stars = [{"star": s.star_id, "pass_mark": s.pass_mark, "max_points": s.max_points}
+             for s in ruleset.stars.all()]
+    indicators = [{**{f: getattr(i, f) for f in INDICATOR_FIELDS}, "star": i.star_id}
+                  for i in ruleset.indicators.order_by("star__order", "order", "code")]
+    return top, stars, indicators
+
+
+INDICATOR_FIELDS = ("code", "name", "help_text", "unit", "kind", "role", "comparison",
+                    "threshold", "choices", "points", "steps", "cadence", "combine",
+                    "min_photos", "min_documents", "evidence_max_age_months")
+
+
+def validate_ruleset(ruleset: RuleSet) -> list[tuple[Target, str | None, rulefile.Problem]]:
+    return validate_rows(*rows_of(ruleset))
+
+
+# ------------------------------------------------------------------ page
+
+
+def rule_rows(ruleset: RuleSet) -> list[dict]:
+    """Per star (five-star order): its pass mark and its indicators with the requirement
+    worded, for the rule-set page. Reads the (cached) engine spec: at most two queries."""
+    from scoring.models import Cadence, Combine, IndicatorRole, ValueKind
+    from scoring.services import spec_of
+    from scoring.wording import Wording, star_name
+
+    spec = spec_of(ruleset)
+    words = Wording(spec)
+    rows = []
+    for code in STAR_CODES:
+        star = spec.stars.get(code)
+        if star is None:
+            continue
+        indicators = [{
+            "spec": ind,
+            "kind": ValueKind(ind.kind).label,
+            "role": IndicatorRole(ind.role).label,
+            "cadence": Cadence(ind.cadence).label,
+            "combine": Combine(ind.combine).label,
+            "requirement": (words.requirement(ind.code, ind.comparison, ind.threshold)
+                            if ind.threshold is not None else ""),
+            "steps": [(words.requirement(ind.code, ind.comparison, t), p)
+                      for t, p in ind.steps],
+        } for ind in spec.indicators if ind.star == code]
+        rows.append({"code": code, "name": star_name(code), "pass_mark": star.pass_mark,
+                     "max_points": star.max_points, "indicators": indicators})
+    return rows

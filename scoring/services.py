@@ -28,6 +28,12 @@ assessments_changed = Signal()
 _SPEC_CACHE: dict[tuple, engine.RuleSetSpec] = {}
 
 
+def clear_caches() -> None:
+    """Forget cached specs (tests: ids come back after a rollback)."""
+    _SPEC_CACHE.clear()
+    _INDICATOR_MAPS.clear()
+
+
 def spec_of(ruleset: RuleSet) -> engine.RuleSetSpec:
     """The engine spec of a rule set; published ones are immutable, so cached."""
     # More than the pk: ids come back after a rollback (SQLite, tests), and a stale spec
@@ -77,28 +83,70 @@ def ruleset_for(division_code: str, year: int) -> RuleSet | None:
     return RuleSet.objects.in_force_for(division_code, year)
 
 
-def engine_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date, *,
-                  official: bool) -> dict[int, list[engine.EntryInput]]:
-    """Each village's entries of the cycle up to `month`, with evidence: two queries."""
-    entries = Entry.objects.filter(village_id__in=list(village_ids),
-                                   indicator__ruleset=ruleset).for_cycle(ruleset.year, month)
-    entries = entries.verified() if official else entries.exclude(
-        status=EntryStatus.RETURNED)
-    rows = list(entries.values_list("id", "village_id", "indicator__code", "indicator__kind",
-                                    "month", "value_number", "value_bool", "value_choice",
-                                    "carried"))
-    evidence = defaultdict(list)
-    for entry_id, evidence_id, kind, month_ in Evidence.objects.filter(
-            entry_id__in=[r[0] for r in rows]).values_list("entry_id", "id", "kind",
-                                                            "entry__month"):
-        evidence[entry_id].append(engine.EvidenceInput(evidence_id, kind, month_))
-    by_village: dict[int, list[engine.EntryInput]] = defaultdict(list)
-    for entry_id, village_id, code, kind, month_, number, boolean, choice, carried in rows:
+Inputs = dict[int, list[engine.EntryInput]]
+
+
+def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
+                 ) -> tuple[Inputs, Inputs, set[int]]:
+    """Official (verified) and preview (all but returned) inputs per village for the cycle
+    up to `month`, and the villages whose two differ. Two queries for any number of
+    villages: the entries (no joins: indicator codes come from a per-rule-set map), and
+    their evidence through a subquery rather than a list of ids."""
+    indicators = _indicator_map(ruleset)
+    entries = Entry.objects.filter(
+        village_id__in=list(village_ids), indicator_id__in=list(indicators),
+        month__gte=date(ruleset.year, 1, 1), month__lte=month,
+    ).exclude(status=EntryStatus.RETURNED)
+    rows = list(entries.values_list("id", "village_id", "indicator_id", "month",
+                                    "value_number", "value_bool", "value_choice", "carried",
+                                    "status"))
+    months = {row[0]: row[3] for row in rows}
+    evidence: dict[int, list[engine.EvidenceInput]] = defaultdict(list)
+    if rows:
+        for entry_id, evidence_id, kind in Evidence.objects.filter(
+                entry__in=entries.values("id")).values_list("entry_id", "id", "kind"):
+            evidence[entry_id].append(engine.EvidenceInput(evidence_id, kind,
+                                                           months[entry_id]))
+    official: Inputs = defaultdict(list)
+    preview: Inputs = defaultdict(list)
+    differs: set[int] = set()
+    verified = EntryStatus.VERIFIED
+    for (entry_id, village_id, indicator_id, month_, number, boolean, choice, carried,
+         status) in rows:
+        code, kind = indicators[indicator_id]
         value = boolean if kind == ValueKind.BOOL else (choice or None) \
             if kind == ValueKind.CHOICE else number
-        by_village[village_id].append(engine.EntryInput(
-            code, month_, value, carried, tuple(evidence.get(entry_id, ()))))
-    return by_village
+        item = engine.EntryInput(code, month_, value, carried,
+                                 tuple(evidence[entry_id]) if entry_id in evidence else ())
+        preview[village_id].append(item)
+        if status == verified:
+            official[village_id].append(item)
+        else:
+            differs.add(village_id)
+    return official, preview, differs
+
+
+_INDICATOR_MAPS: dict[tuple, dict[int, tuple[str, str]]] = {}
+
+
+def _indicator_map(ruleset: RuleSet) -> dict[int, tuple[str, str]]:
+    """Indicator id -> (code, kind) for a rule set (cached like its spec once published)."""
+    key = (ruleset.pk, ruleset.version, ruleset.status, ruleset.published_at,
+           ruleset.created_at)
+    cached = _INDICATOR_MAPS.get(key) if ruleset.is_published else None
+    if cached is None:
+        cached = {pk: (code, kind) for pk, code, kind in
+                  Indicator.objects.filter(ruleset=ruleset).values_list("id", "code", "kind")}
+        if ruleset.is_published:
+            _INDICATOR_MAPS[key] = cached
+    return cached
+
+
+def engine_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date, *,
+                  official: bool) -> Inputs:
+    """Each village's entries of the cycle up to `month`, with evidence."""
+    verified, everything, _differs = cycle_inputs(village_ids, ruleset, month)
+    return verified if official else everything
 
 
 def evaluate_village(village, month: date, *, official: bool = True
@@ -118,9 +166,9 @@ _PLAIN = frozenset({str, int, bool, float, type(None)})
 def jsonable(value):
     """Engine dataclasses as JSON: Decimals as strings, dates as ISO, tuples as lists.
 
-    Dispatches on the exact type (a result holds ~1,500 values; the generic
-    `dataclasses.is_dataclass` walk cost more than the engine itself). Integral Decimals
-    are written without exponent or trailing zeros ("100", never "1E+2").
+    Dispatches on the exact type and skips the call for plain values (a result holds
+    ~1,500 values; the generic `dataclasses.is_dataclass` walk cost more than the engine
+    itself). Integral Decimals are written without exponent ("100", never "1E+2").
     """
     kind = type(value)
     if kind in _PLAIN:
@@ -130,9 +178,9 @@ def jsonable(value):
             return str(int(value))
         return str(value.normalize())
     if kind is dict:
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _PLAIN else jsonable(v) for k, v in value.items()}
     if kind is tuple or kind is list:
-        return [jsonable(v) for v in value]
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if kind is date:
         return value.isoformat()
     names = _FIELD_NAMES.get(kind)
@@ -140,16 +188,42 @@ def jsonable(value):
         if not dataclasses.is_dataclass(value):
             return value.isoformat() if isinstance(value, date) else value
         names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
-    return {name: jsonable(getattr(value, name)) for name in names}
+    data = {}
+    for name in names:
+        item = getattr(value, name)
+        data[name] = item if type(item) in _PLAIN else jsonable(item)
+    return data
+
+
+def result_json(result: engine.VillageResult) -> dict:
+    """The JSON stored in Assessment.result: `jsonable(result)`, except that the trace's
+    inputs are compact — per indicator, [month, value, carried, [evidence ids]] — since
+    they are most of the bytes of a year's result."""
+    data = {name: jsonable(getattr(result, name)) for name in _RESULT_FIELDS}
+    trace = result.trace
+    data["trace"] = {
+        "ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
+        "month": trace.month.isoformat(),
+        "inputs": {code: [[e.month.isoformat(), jsonable(e.value), e.carried,
+                           [ev.id for ev in e.evidence]] for e in items]
+                   for code, items in trace.inputs.items()},
+        "evidence_ids": {code: list(ids) for code, ids in trace.evidence_ids.items()},
+        "ignored": list(trace.ignored),
+    }
+    return data
+
+
+_RESULT_FIELDS = ("level", "level_label", "stars", "indicators", "gaps", "at_risk",
+                  "not_reported")
 
 
 def _assessment(village_id: int, month: date, kind: str, ruleset: RuleSet,
-                result: engine.VillageResult) -> Assessment:
+                result: engine.VillageResult, data: dict | None = None) -> Assessment:
     return Assessment(
         village_id=village_id, month=month, kind=kind, ruleset=ruleset, level=result.level,
         stars="+".join(result.earned_stars),
         scores={code: star.score for code, star in result.stars.items()},
-        result=jsonable(result))
+        result=data if data is not None else result_json(result))
 
 
 def recompute(villages, month: date, *, batch_size: int = 2000,
@@ -233,15 +307,22 @@ def star_report(prefix: str, month: date) -> list[tuple[str, str, int, str]]:
 
 def _recompute_batch(ruleset: RuleSet, village_ids: list[int], month: date) -> int:
     spec = spec_of(ruleset)
+    official, preview, differs = cycle_inputs(village_ids, ruleset, month)
     rows = []
-    for kind, official in ((AssessmentKind.OFFICIAL, True), (AssessmentKind.PREVIEW, False)):
-        inputs = engine_inputs(village_ids, ruleset, month, official=official)
-        rows += [_assessment(v, month, kind, ruleset,
-                             engine.evaluate(spec, inputs.get(v, []), month))
-                 for v in village_ids]
+    for village_id in village_ids:
+        result = engine.evaluate(spec, official.get(village_id, ()), month)
+        data = result_json(result)
+        rows.append(_assessment(village_id, month, AssessmentKind.OFFICIAL, ruleset, result,
+                                data))
+        if village_id in differs:  # drafts or submitted entries: judge them too
+            result = engine.evaluate(spec, preview[village_id], month)
+            data = result_json(result)
+        rows.append(_assessment(village_id, month, AssessmentKind.PREVIEW, ruleset, result,
+                                data))
     with transaction.atomic():
         Assessment.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["village", "month", "kind"],
+            rows, batch_size=1000, update_conflicts=True,
+            unique_fields=["village", "month", "kind"],
             update_fields=["ruleset", "level", "stars", "scores", "result", "computed_at"])
     assessments_changed.send(sender=Assessment, village_ids=village_ids, month=month)
     return len(rows)

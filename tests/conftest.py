@@ -39,7 +39,7 @@ def _no_cross_test_cache(settings):
 
     from scoring import services
     cache.clear()
-    services._SPEC_CACHE.clear()
+    services.clear_caches()
     yield
 
 

@@ -134,6 +134,9 @@ CASES: list[Case] = [
     Case("reminders:policy", town_code, method="post", write=True, owner="leader_a",
          data=lambda r: POLICY_FORM, ok=(302,), forbidden_to=("official_a",)),
     # dashboards (issue 5)
+    Case("rulesets:mine", scoped=False, ok=(302,)),
+    Case("rulesets:in_force", village_code),
+    Case("rulesets:in_force", town_code),
     Case("dashboards:mine", scoped=False, ok=(302,)),
     Case("dashboards:village", village_code),
     Case("dashboards:town", town_code),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("wuxing.notifications.urls")),
     path("reminders/", include("scoring.reminders.urls")),
     path("dashboards/", include("scoring.dashboards.urls")),
+    path("rules/", include("scoring.urls")),
     path("progress/", include("scoring.progress.urls")),
 ]
 

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from scoring import services
 from scoring.engine import STAR_CODES
-from scoring.models import Assessment, AssessmentKind, Indicator
+from scoring.models import Assessment, AssessmentKind, Indicator, RuleSet
+from scoring.wording import Wording
 
 from .periods import last_months
 
@@ -52,6 +53,8 @@ def _number_text(text: str) -> str:
         return text
     if not number.is_finite():
         return text
+    if number.as_tuple().exponent < -2:  # averages: 72.918181… reads 72.92
+        number = number.quantize(Decimal("0.01"))
     plain = format(number, "f")
     return plain.rstrip("0").rstrip(".") if "." in plain else plain
 
@@ -85,6 +88,7 @@ class StarCard:
     result: dict | None
     indicators: dict[str, Indicator] = field(default_factory=dict)
     trend: list[dict] = field(default_factory=list)
+    wording: Wording | None = None
 
     @property
     def level(self) -> int:
@@ -126,12 +130,15 @@ class StarCard:
         """Unearned stars, closest first (the engine's order), each change as table cells."""
         if not self.result:
             return []
+        sentences = [self.wording.gap_sentences(g) if self.wording else []
+                     for g in self.result["gaps"]]
         return [{"star": g["star"], "name": self.result["stars"][g["star"]]["name"],
+                 "sentences": said,
                  "total_changes": g["total_changes"],
                  "points_shortfall": g["points_shortfall"],
                  "requires": [self.result["stars"][s]["name"] for s in g["requires_stars"]],
                  "changes": [self._change_row(c) for c in g["changes"]]}
-                for g in self.result["gaps"]]
+                for g, said in zip(self.result["gaps"], sentences, strict=True)]
 
     def _change_row(self, change: dict) -> dict:
         ind = self.indicators.get(change["indicator"])
@@ -149,6 +156,7 @@ class StarCard:
         if not self.result:
             return []
         return [{"star": self.result["stars"][r["star"]]["name"],
+                 "sentence": self.wording.risk(r) if self.wording else "",
                  "indicator": self.name(r["indicator"]),
                  "kind": RISK_LABELS.get(r["kind"], r["kind"]),
                  "value": value_text(r["value"]),
@@ -180,10 +188,29 @@ def star_card(village, month: date, kind: str = AssessmentKind.OFFICIAL) -> Star
         ruleset_id = result["trace"]["ruleset_id"] if result else None
     indicators = ({i.code: i for i in Indicator.objects.filter(ruleset_id=ruleset_id)}
                   if ruleset_id else {})
+    ruleset = RuleSet.objects.filter(pk=ruleset_id).first() if ruleset_id else None
+    wording = Wording(services.spec_of(ruleset)) if ruleset else None
     months = last_months(month)
     trend = [{"month": m.strftime("%Y-%m"), "level": level, "scores": scores,
               "score_list": [scores.get(code, "—") for code in STAR_CODES]}
              for m, level, scores in Assessment.objects.filter(
                  village=village, kind=kind, month__in=months).order_by("month")
              .values_list("month", "level", "scores")]
-    return StarCard(village, month, kind, result, indicators, trend)
+    return StarCard(village, month, kind, result, indicators, trend, wording)
+
+
+def month_deadlines(town, month: date) -> list[tuple[str, object]]:
+    """When this month's entries lock, and last month's while they are still open."""
+    from django.utils import timezone
+
+    from scoring.progress.periods import deadline, deadline_day, previous_month
+
+    day = deadline_day(town)
+    rows = [(_("Entries of %(month)s lock") % {"month": month.strftime("%Y-%m")},
+             deadline(town, month, day))]
+    previous = previous_month(month)
+    closes = deadline(town, previous, day)
+    if closes > timezone.now():
+        rows.insert(0, (_("Entries of %(month)s lock") % {"month": previous.strftime("%Y-%m")},
+                        closes))
+    return rows

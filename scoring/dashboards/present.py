@@ -13,6 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from scoring.progress import completeness
+
 from .towns import Ranked, town_board
 
 _MARK = "0CODE0"
@@ -76,4 +78,5 @@ def town_page(town, month, kind: str, can_manage: bool) -> dict:
     board["matrix_rows"] = matrix_rows(board["matrix"])
     board["ranking_rows"] = ranking_rows(board["ranking"])
     board["suggestion_rows"] = suggestion_rows(board["suggestions"], add_url)
+    board["completeness"] = completeness.for_town(town, month).totals()
     return board

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring.models import AssessmentKind
+from scoring.reviews.services import awarded_stars
 from scoring.stars import StarCode
 from villages.models import AdminUnit, UnitLevel, Village
 from wuxing.accounts.access import can, require, scopes_of
@@ -16,7 +17,7 @@ from wuxing.accounts.models import AuditEvent, AuditKind
 from . import bulletin as bulletins
 from . import present
 from .cache import cached
-from .cards import star_card
+from .cards import month_deadlines, star_card
 from .export import workbook
 from .forms import ActivityForm, PairingForm, PointsForm
 from .models import Pairing, PointsLedger
@@ -49,7 +50,8 @@ def village_card(request, code):
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     return render(request, "dashboards/star_card.html", {
         "village": village, "card": star_card(village, month, kind), "month": month,
-        "kind": kind, "awarded": None, "deadlines": []})
+        "kind": kind, "deadlines": month_deadlines(village.town, month),
+        "awarded": [StarCode(code).label for code in awarded_stars(village, month.year)]})
 
 
 def town_dashboard(request, code):

@@ -4,6 +4,7 @@ from .standards import (
                         Cadence,
                         Combine,
                         Comparison,
+                        ImmutableRuleSet,
                         Indicator,
                         IndicatorRole,
                         RuleSet,
@@ -14,5 +15,5 @@ from .standards import (
 )
 
 __all__ = ["Assessment", "AssessmentKind", "BranchRule", "Cadence", "Combine", "Comparison",
-           "Indicator", "IndicatorRole", "RuleSet", "RuleSetStar", "RuleSetStatus", "Star",
-           "ValueKind"]
+           "ImmutableRuleSet", "Indicator", "IndicatorRole", "RuleSet", "RuleSetStar",
+           "RuleSetStatus", "Star", "ValueKind"]

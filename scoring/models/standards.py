@@ -46,7 +46,7 @@ class Star(models.Model):
         verbose_name_plural = _("stars")
 
     def __str__(self) -> str:
-        return StarCode(self.code).label
+        return str(StarCode(self.code).label)
 
 
 class RuleSetStatus(models.TextChoices):
@@ -73,6 +73,28 @@ class RuleSetQuerySet(models.QuerySet):
         candidates = self.published().for_year(year).select_related("issuer")
         matching = [r for r in candidates if division_code.startswith(r.issuer.prefix)]
         return max(matching, key=lambda r: (len(r.issuer.prefix), r.version), default=None)
+
+
+class ImmutableRuleSet(ValidationError):
+    """Raised on any change to a published or archived rule set, its stars or indicators."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _(
+            "This rule set is published and cannot be changed. Make a new version (or a "
+            "copy for the next year) and publish that instead."), code="immutable")
+
+
+# The fields that make up a rule set's standard; only status moves once published.
+LOCKED_FIELDS = ("name", "issuer_id", "year", "version", "branch_rule", "risk_margin",
+                 "level_labels", "reference")
+STATUS_MOVES = {("draft", "draft"), ("draft", "published"), ("published", "published"),
+                ("published", "archived"), ("archived", "archived")}
+
+
+def _ensure_draft(ruleset_id) -> None:
+    status = RuleSet.objects.filter(pk=ruleset_id).values_list("status", flat=True).first()
+    if status not in (None, RuleSetStatus.DRAFT):
+        raise ImmutableRuleSet()
 
 
 class RuleSet(models.Model):
@@ -113,6 +135,25 @@ class RuleSet(models.Model):
         return self.status == RuleSetStatus.PUBLISHED
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == RuleSetStatus.DRAFT
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = RuleSet.objects.filter(pk=self.pk).values("status", *LOCKED_FIELDS).first()
+            if stored is not None and stored["status"] != RuleSetStatus.DRAFT:
+                changed = [f for f in LOCKED_FIELDS if stored[f] != getattr(self, f)]
+                if changed or (stored["status"], self.status) not in STATUS_MOVES:
+                    raise ImmutableRuleSet()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if not self.is_draft:
+            raise ImmutableRuleSet(_("Only a draft rule set can be deleted; archive a "
+                                     "published one instead."))
+        return super().delete(*args, **kwargs)
+
+    @property
     def division_code(self) -> str:
         return self.issuer.code
 
@@ -133,6 +174,14 @@ class RuleSetStar(models.Model):
 
     def __str__(self) -> str:
         return f"{self.star} ≥ {self.pass_mark}/{self.max_points}"
+
+    def save(self, *args, **kwargs) -> None:
+        _ensure_draft(self.ruleset_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _ensure_draft(self.ruleset_id)
+        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         if self.pass_mark is not None and self.max_points is not None and \
@@ -198,8 +247,9 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     kind = models.CharField(_("value kind"), max_length=10, choices=ValueKind.choices)
     role = models.CharField(_("role"), max_length=10, choices=IndicatorRole.choices)
+    # Blank for an information indicator that is shown but never compared.
     comparison = models.CharField(_("comparison"), max_length=3, choices=Comparison.choices,
-                                  default=Comparison.GE)
+                                  default=Comparison.GE, blank=True)
     # A number, a boolean, a choice or a list of choices, depending on `kind`.
     threshold = models.JSONField(_("threshold"), null=True, blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
@@ -231,3 +281,12 @@ class Indicator(models.Model):
     @property
     def needs_evidence(self) -> bool:
         return bool(self.min_photos or self.min_documents)
+
+    def save(self, *args, **kwargs) -> None:
+        _ensure_draft(self.ruleset_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _ensure_draft(self.ruleset_id)
+        return super().delete(*args, **kwargs)
+

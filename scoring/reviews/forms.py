@@ -112,8 +112,8 @@ class CycleForm(forms.ModelForm):
     class Meta:
         model = RatingCycle
         fields = ["year", "ruleset", "opens_on", "closes_on", "notice_days", "overdue_days"]
-        widgets = {"opens_on": forms.DateInput(attrs={"type": "date"}),
-                   "closes_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"opens_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+                   "closes_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
     def __init__(self, *args, county=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,7 +143,7 @@ class CycleForm(forms.ModelForm):
 
 class PublishForm(forms.Form):
     starts_on = forms.DateField(label=_("Notice starts on"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -110,3 +110,13 @@ def award_revoked(cycle_a, village_a):
     return Award.objects.create(cycle=cycle_a, village=village_a, star="civility",
                                 awarded_on=timezone.localdate(), status="revoked",
                                 revoked_on=timezone.localdate(), reason="刑事案件")
+
+
+def ensure_stars() -> None:
+    """Transactional tests run after others' flushes, which empty the data migration's
+    Star rows: put them back (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+    migration = importlib.import_module("scoring.migrations.0002_the_five_stars")
+    migration.create_stars(apps, None)

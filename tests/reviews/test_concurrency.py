@@ -27,12 +27,14 @@ def test_a_second_approval_of_a_handled_application_gets_a_friendly_409(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_reviewers_approving_at_the_same_moment_yield_one_transition(town_a, village_a,
-                                                                        ruleset):
+def test_two_reviewers_approving_at_the_same_moment_yield_one_transition(town_a, village_a):
     need_service(connection.vendor == "postgresql",
                  "the row lock needs PostgreSQL (set DATABASE_URL)")
+    from scoring.rulesets import load_reference
     from tests import factories
-    from tests.reviews.fixtures import make_application, make_cycle
+    from tests.reviews.fixtures import ensure_stars, make_application, make_cycle
+    ensure_stars()
+    ruleset = load_reference(town_a.parent, year=2026)
     submitter = factories.user_with_role("village_secretary", village=village_a)
     reviewers = [factories.user_with_role("county_reviewer", unit=town_a.parent)
                  for _ in range(2)]

@@ -1,0 +1,34 @@
+"""The rule set in force, as a page everyone in the jurisdiction can read."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scoring import services
+from scoring.rulesets import rule_rows
+from villages.models import AdminUnit, Village
+from wuxing.accounts.access import scopes_of
+
+
+def mine(request):
+    """The rule set in force where the user works: their first village or unit."""
+    prefixes = sorted({scope.prefix for scope in scopes_of(request.user)}, key=len)
+    code = (prefixes[-1] if prefixes else "").ljust(12, "0")
+    return redirect("rulesets:in_force", code=code)
+
+
+def in_force(request, code):
+    place = (Village.objects.visible_to(request.user).filter(code=code).first()
+             or AdminUnit.objects.visible_to(request.user).filter(code=code).first())
+    if place is None:
+        raise Http404(_("Not found, or outside your jurisdiction."))
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    ruleset = services.ruleset_for(code, year)
+    return render(request, "rulesets/in_force.html", {
+        "place": place, "year": year, "ruleset": ruleset,
+        "stars": rule_rows(ruleset) if ruleset else [],
+    })
