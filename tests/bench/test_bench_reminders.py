@@ -91,7 +91,7 @@ def _write(section: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
     pattern = re.compile(r"^## Reminders\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text)
+        text = pattern.sub(lambda _m: section.rstrip("\n") + "\n\n", text)
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
