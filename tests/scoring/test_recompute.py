@@ -19,6 +19,11 @@ pytestmark = pytest.mark.django_db
 MARCH, APRIL, MAY = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
 
 
+def _recomputes(callbacks):
+    # Other apps queue their own on-commit work on entry saves; count only recomputes.
+    return [c for c in callbacks if isinstance(c, services._QueuedRecompute)]
+
+
 def _official(village, month):
     return Assessment.objects.official().get(village=village, month=month)
 
@@ -27,7 +32,7 @@ def test_saving_an_entry_recomputes_its_month_on_commit(ruleset, village_a,
                                                         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         enter(village_a, ruleset, "criminal_cases", MARCH, 0)
-    assert len(callbacks) == 1
+    assert len(_recomputes(callbacks)) == 1
     assert _official(village_a, MARCH).result["indicators"]["criminal_cases"]["reported"]
 
 
@@ -42,7 +47,8 @@ def test_a_march_change_also_recomputes_later_months_that_have_assessments(
         entry.value_number = 2
         entry.save()
     # March and April, not May (no assessments there)
-    assert [c.key for c in callbacks] == [(village_a.pk, MARCH), (village_a.pk, APRIL)]
+    assert [c.key for c in _recomputes(callbacks)] == [(village_a.pk, MARCH),
+                                                        (village_a.pk, APRIL)]
     april = _official(village_a, APRIL)
     assert april.result["indicators"]["criminal_cases"]["veto_hit"] is True
     assert not Assessment.objects.filter(month=MAY).exists()
