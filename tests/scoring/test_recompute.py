@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 MARCH, APRIL, MAY = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
 
 
-def _recomputes(callbacks) -> list:
-    """The recompute callbacks among all on-commit callbacks (dashboards queue others)."""
+def _recomputes(callbacks):
+    # Other apps queue their own on-commit work on entry saves; count only recomputes.
     return [c for c in callbacks if isinstance(c, services._QueuedRecompute)]
 
 
@@ -47,7 +47,8 @@ def test_a_march_change_also_recomputes_later_months_that_have_assessments(
         entry.value_number = 2
         entry.save()
     # March and April, not May (no assessments there)
-    assert [c.key for c in _recomputes(callbacks)] == [(village_a.pk, MARCH), (village_a.pk, APRIL)]
+    assert [c.key for c in _recomputes(callbacks)] == [(village_a.pk, MARCH),
+                                                        (village_a.pk, APRIL)]
     april = _official(village_a, APRIL)
     assert april.result["indicators"]["criminal_cases"]["veto_hit"] is True
     assert not Assessment.objects.filter(month=MAY).exists()
