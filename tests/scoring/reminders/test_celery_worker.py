@@ -52,7 +52,7 @@ def worker(transactional_db, tmp_path, webhook):
              "-l", "info", "-n", name, "--purge", "--without-gossip", "--without-mingle"],
             cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_for(lambda: "ready." in log.read_text(), 60, log)
+        _wait_for(lambda: "ready." in log.read_text(), 120, log)
         yield log
     finally:
         process.terminate()
@@ -99,7 +99,7 @@ def test_a_real_worker_delivers_the_daily_reminders_once(ruleset, star_groups, o
     def delivered():
         return overdue.count() == 3 and not overdue.exclude(status=DeliveryStatus.SENT)
 
-    _wait_for(delivered, 60, worker)
+    _wait_for(delivered, 120, worker)
     time.sleep(1)  # give a duplicate, if any, the time to show
     note = Notification.objects.get(recipient=official_a, message__kind="overdue")
     assert "甲村（未填报）" in note.body
