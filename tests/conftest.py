@@ -34,6 +34,12 @@ def _celery_eager():
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Full-strength PBKDF2 costs a large part of a second per user; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_cross_test_cache(settings):
     from django.core.cache import cache
 
