@@ -107,6 +107,20 @@ def test_the_notice_page_query_count_does_not_grow(client, cycle_a, town_a, revi
     assert _queries(client, official_a, "reviews:notice", pk=cycle_a.pk) == few
 
 
+def test_the_notice_page_is_paginated(client, cycle_a, town_a, reviewer_a, official_a):
+    from scoring.reviews import services
+    from scoring.reviews.views.cycles import NOTICE_PAGE_SIZE
+    _applications(cycle_a, town_a, NOTICE_PAGE_SIZE + 1, AppState.APPROVED)
+    services.publish_notice(cycle_a, reviewer_a, timezone.localdate())
+    client.force_login(official_a)
+    url = reverse("reviews:notice", kwargs={"pk": cycle_a.pk})
+    first = client.get(url)
+    assert len(first.context["notices"][0][1]) == NOTICE_PAGE_SIZE
+    assert "第 1 页，共 2 页" in first.content.decode()
+    second = client.get(url, {"page": 2})
+    assert len(second.context["notices"][0][1]) == 1
+
+
 def test_the_certificate_is_a_printable_chinese_a4_page(client, award_a, secretary_a):
     client.force_login(secretary_a)
     page = client.get(reverse("reviews:certificate", args=[award_a.pk])).content.decode()

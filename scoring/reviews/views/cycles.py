@@ -1,7 +1,11 @@
 """The county's side: rating cycles, the public notice and its page."""
 
+from itertools import groupby
+from operator import attrgetter
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -106,14 +110,20 @@ def publish_notice(request, pk):
     return redirect("reviews:notice", pk=cycle.pk)
 
 
+NOTICE_PAGE_SIZE = 50
+
+
 def notice(request, pk):
-    """The 公示 page of a cycle: every village and star in a notice, with the dates."""
+    """The 公示 page of a cycle: every village and star in a notice, with the dates.
+
+    A county's notice can list hundreds of villages: the applications are paginated and
+    grouped by their notice on each page, newest notice first."""
     cycle = RatingCycle.objects.select_related("county").fetch_for(request.user, pk=pk)
-    notices = list(cycle.notices.order_by("-starts_on", "-pk"))
-    applications = (Application.objects.filter(notice__in=notices)
-                    .select_related("village__town", "notice").order_by("village__code"))
-    by_notice = {n.pk: [] for n in notices}
-    for application in applications:
-        by_notice[application.notice_id].append(application)
-    return render(request, "reviews/notice.html", {
-        "cycle": cycle, "notices": [(n, by_notice[n.pk]) for n in notices]})
+    applications = (Application.objects.filter(notice__cycle=cycle)
+                    .select_related("village__town", "notice")
+                    .order_by("-notice__starts_on", "-notice_id", "village__code"))
+    page = Paginator(applications, NOTICE_PAGE_SIZE).get_page(request.GET.get("page"))
+    groups = [(notice, list(rows)) for notice, rows in
+              groupby(page.object_list, key=attrgetter("notice"))]
+    return render(request, "reviews/notice.html", {"cycle": cycle, "notices": groups,
+                                                   "page": page})
