@@ -106,3 +106,24 @@ def test_load_demo_is_idempotent_and_scopes_the_demo_official(demo):
     names = set(Village.objects.visible_to(demo["yuecun-official"]).values_list("name",
                                                                                   flat=True))
     assert len(names) == 29 and "瓦岗村" in names and "孟轲村" not in names
+
+
+def test_leaders_reviewers_and_observers_start_on_their_dashboard(client, leader_a, observer_a,
+                                                                  town_a):
+    from tests import factories
+    reviewer = factories.user_with_role("county_reviewer", unit=town_a.parent)
+    for user, target in ((leader_a, reverse("dashboards:town", args=[town_a.code])),
+                         (observer_a, reverse("dashboards:town", args=[town_a.code])),
+                         (reviewer, reverse("dashboards:unit", args=[town_a.parent.code]))):
+        client.force_login(user)
+        response = client.get(reverse("home"), follow=True)
+        assert response.redirect_chain[-1][0] == target, user
+        assert response.status_code == 200
+
+
+def test_officials_and_administrators_start_on_the_village_list(client, official_a):
+    from tests.factories import UserFactory
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    for user in (official_a, admin):
+        client.force_login(user)
+        assert client.get(reverse("home"))["Location"] == reverse("villages:list")
