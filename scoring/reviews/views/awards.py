@@ -51,9 +51,10 @@ def record_objection(request, pk):
 
 
 def _objection_back(request, pk):
-    objection = Objection.objects.filter(pk=pk).values_list("application_id", flat=True)
-    return reverse("reviews:detail", kwargs={"pk": objection.first() or 0}) \
-        if objection.first() else reverse("reviews:queue")
+    application_id = Objection.objects.filter(pk=pk).values_list(
+        "application_id", flat=True).first()
+    return reverse("reviews:detail", kwargs={"pk": application_id}) if application_id \
+        else reverse("reviews:queue")
 
 
 @action(_objection_back)
