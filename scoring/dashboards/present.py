@@ -1,13 +1,22 @@
-"""HTML rows for the long tables of the town dashboard and the bulletin.
+"""HTML of the town dashboard, the overviews and the bulletin's long tables.
 
-These tables repeat a row per village; rendered cell by cell in templates (lazy
+The long tables repeat a row per village; rendered cell by cell in templates (lazy
 translations, number formatting, `{% url %}`, nested loops) they were most of a
 request's time. Here each row is one `format_html` call with labels translated once
 per request and URLs built from one reversed pattern; everything is escaped.
+
+The dashboards cache their rendered sections rather than the data behind them:
+unpickling model instances and rendering the tables again cost most of a warm request.
+What holds a per-session CSRF token (the ledger's delete forms) is never in the cached
+HTML: the town page keeps a slot for it and renders it per request from plain rows.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import NamedTuple
+
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -15,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from scoring.progress import completeness
 
-from .towns import Ranked, town_board
+from .overview import unit_overview
+from .towns import CLOSE_CHANGES, Ranked, star_names, town_board
 
 _MARK = "0CODE0"
 
@@ -72,7 +82,7 @@ def suggestion_rows(suggestions: list[dict], add_url: str | None) -> SafeString:
 
 
 def town_page(town, month, kind: str, can_manage: bool) -> dict:
-    """The town board with its long tables rendered: what the town page caches."""
+    """The town board with its long tables rendered."""
     board = town_board(town, month, kind)
     add_url = reverse("dashboards:pairing_add", args=[town.code]) if can_manage else None
     board["matrix_rows"] = matrix_rows(board["matrix"])
@@ -80,3 +90,44 @@ def town_page(town, month, kind: str, can_manage: bool) -> dict:
     board["suggestion_rows"] = suggestion_rows(board["suggestions"], add_url)
     board["completeness"] = completeness.for_town(town, month).totals()
     return board
+
+
+# Stands in the cached town sections where the ledger's entries go; never user data.
+LEDGER_SLOT = "<!--ledger-entries-->"
+
+
+class LedgerRow(NamedTuple):
+    date: str
+    village: str
+    points: str
+    reason: str
+    delete_url: str
+
+
+class TownSections(NamedTuple):
+    """What the town page caches: its sections as HTML around the ledger's slot, and
+    the ledger as plain rows for the per-request part."""
+    before_ledger: SafeString
+    after_ledger: SafeString
+    ledger: tuple[LedgerRow, ...]
+
+
+def town_sections(town, month: date, kind: str, can_manage: bool) -> TownSections:
+    board = town_page(town, month, kind, can_manage)
+    # No request in this context: nothing per-session (CSRF tokens) can get rendered.
+    html = render_to_string("dashboards/_town_board.html", {
+        "town": town, "month": month, "board": board, "can_manage": can_manage,
+        "star_names": star_names(), "close_changes": CLOSE_CHANGES,
+        "ledger_slot": SafeString(LEDGER_SLOT)}).strip()
+    before, _slot, after = html.partition(LEDGER_SLOT)
+    ledger = tuple(LedgerRow(e.date.strftime("%Y-%m-%d"), e.village.name, f"{e.points:+d}",
+                             e.reason, reverse("dashboards:points_delete", args=[e.pk]))
+                   for e in board["ledger"])
+    return TownSections(SafeString(before), SafeString(after), ledger)
+
+
+def unit_sections(unit, month: date, kind: str) -> SafeString:
+    """The sections of a county, city or province overview below its month picker."""
+    return SafeString(render_to_string("dashboards/_unit_board.html", {
+        "unit": unit, "month": month, "kind": kind, "levels": range(6),
+        "overview": unit_overview(unit, month, kind)}))

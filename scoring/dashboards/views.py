@@ -21,9 +21,7 @@ from .cards import month_deadlines, star_card
 from .export import workbook
 from .forms import ActivityForm, PairingForm, PointsForm
 from .models import Pairing, PointsLedger
-from .overview import unit_overview
 from .periods import Quarter, parse_month_param
-from .towns import CLOSE_CHANGES, star_names
 
 
 def _kind(request) -> str:
@@ -58,12 +56,12 @@ def town_dashboard(request, code):
     town = _town(request.user, code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     can_manage = can(request.user, "manage_town_records", town.code)
-    board = cached("town", town.code, town.code[:6],
-                   lambda: present.town_page(town, month, kind, can_manage),
-                   month, kind, can_manage, get_language())
+    page = cached("town", town.code, town.code[:6],
+                  lambda: present.town_sections(town, month, kind, can_manage),
+                  month, kind, can_manage, get_language())
     return render(request, "dashboards/town.html", {
-        "town": town, "month": month, "kind": kind, "board": board, "can_manage": can_manage,
-        "star_names": star_names(), "close_changes": CLOSE_CHANGES})
+        "town": town, "month": month, "kind": kind, "quarter": Quarter.of(month),
+        "page": page, "can_manage": can_manage})
 
 
 def unit_dashboard(request, code):
@@ -72,10 +70,10 @@ def unit_dashboard(request, code):
         return redirect("dashboards:town", code=unit.code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     return render(request, "dashboards/unit.html", {
-        "unit": unit, "month": month, "kind": kind, "levels": range(6),
-        "quarter": Quarter.of(month),
-        "overview": cached("unit", unit.code, unit.prefix[:6],
-                           lambda: unit_overview(unit, month, kind), month, kind)})
+        "unit": unit, "month": month, "kind": kind, "quarter": Quarter.of(month),
+        "sections": cached("unit", unit.code, unit.prefix[:6],
+                           lambda: present.unit_sections(unit, month, kind), month, kind,
+                           get_language())})
 
 
 @require_http_methods(["GET", "POST"])

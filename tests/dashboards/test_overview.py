@@ -58,3 +58,21 @@ def test_a_town_user_cannot_open_the_county_overview(client, official_a, town_a)
     assert client.get(reverse("dashboards:unit", args=[county.code])).status_code == 404
     response = client.get(reverse("dashboards:unit", args=[town_a.code]))
     assert response["Location"] == reverse("dashboards:town", args=[town_a.code])
+
+
+def test_the_cached_overview_follows_a_new_county_target(client, reviewer, town_a, ruleset):
+    village = factories.VillageFactory(town=town_a)
+    assess(village, NOV, ["branch", "industry", "ecology", "safety"], ruleset)
+    refresh([village])
+    county = town_a.parent
+    client.force_login(reviewer)
+    url = reverse("dashboards:unit", args=[county.code])
+    english = {"month": "2026-11"}
+    first = client.get(url, english, HTTP_ACCEPT_LANGUAGE="en")
+    assert "overview" in first.context and "Target 30%" not in first.content.decode()
+    again = client.get(url, english, HTTP_ACCEPT_LANGUAGE="en")
+    assert "overview" not in again.context  # the cached sections served as they are
+    CountyTarget.objects.create(county=county, year=2026, min_level_all=3, share_four_plus=30)
+    assert "Target 30%" in client.get(url, english, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(url, english, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Target 30%" not in chinese and "30%" in chinese

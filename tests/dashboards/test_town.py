@@ -1,8 +1,10 @@
 """Town dashboard: matrix, top gaps, ranking with the ledger, pairing suggestions."""
 
+import re
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from scoring.dashboards.models import Pairing, PairingActivity, PointsLedger
@@ -13,10 +15,10 @@ from tests.dashboards.conftest import NOV, assess, refresh
 pytestmark = pytest.mark.django_db
 
 
-def _board(client, user, town, **params):
+def _board(client, user, town, **headers):
     client.force_login(user)
     response = client.get(reverse("dashboards:town", args=[town.code]),
-                          {"month": "2026-11", **params})
+                          {"month": "2026-11"}, **headers)
     assert response.status_code == 200
     return response
 
@@ -150,16 +152,64 @@ def test_a_town_leader_sees_only_their_town(client, leader_a, town_b, hand_made_
     assert client.get(reverse("dashboards:village", args=[other.code])).status_code == 404
 
 
+def _matrix_cells(page: str, name: str) -> list[str]:
+    row = re.search(rf'<tr><th scope="row"[^>]*><a [^>]*>{name}</a></th>.*?</tr>', page)
+    return re.findall(r'class="cell-(\w+)"', row.group(0))
+
+
 def test_the_cached_board_follows_new_assessments_and_ledger_entries(
         client, leader_a, town_a, ruleset, hand_made_town):
-    def cells_of_zhongcun():
-        board = _board(client, leader_a, town_a).context["board"]
-        return next(r["cells"] for r in board["matrix"] if r["village"].name == "中村")
-
-    assert cells_of_zhongcun()[1] == "far"
+    first = _board(client, leader_a, town_a)
+    assert _matrix_cells(first.content.decode(), "中村")[1] == "far"
+    assert "board" in first.context  # computed and cached
+    again = _board(client, leader_a, town_a)
+    assert "board" not in again.context  # the cached sections served as they are
+    assert _matrix_cells(again.content.decode(), "中村")[1] == "far"
     assess(hand_made_town["中村"], NOV, ["ecology", "industry"], ruleset)
     refresh([hand_made_town["中村"]])
-    assert cells_of_zhongcun()[1] == "earned"
+    assert _matrix_cells(_board(client, leader_a, town_a).content.decode(), "中村")[1] \
+        == "earned"
     PointsLedger.objects.create(town=town_a, village=hand_made_town["中村"],
                                 date=date(2026, 11, 1), points=7, reason="新加分")
     assert "新加分" in _board(client, leader_a, town_a).content.decode()
+
+
+def test_the_cached_page_carries_each_session_its_own_csrf_token(town_a, leader_a,
+                                                                 hand_made_town):
+    entry = PointsLedger.objects.create(town=town_a, village=hand_made_town["北村"],
+                                        date=date(2026, 11, 2), points=-2, reason="迟报")
+    delete_url = reverse("dashboards:points_delete", args=[entry.pk])
+    form = re.compile(rf'action="{delete_url}" class="d-inline"><input type="hidden" '
+                      r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    first = Client(enforce_csrf_checks=True)
+    assert form.search(_board(first, leader_a, town_a).content.decode())
+    second_leader = factories.user_with_role("town_leader", unit=town_a)
+    second = Client(enforce_csrf_checks=True)
+    page = _board(second, second_leader, town_a)
+    assert "board" not in page.context  # served from the first leader's cached sections
+    token = form.search(page.content.decode()).group(1)
+    response = second.post(delete_url, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert not PointsLedger.objects.exists()
+
+
+def test_a_cached_page_for_a_leader_gives_an_official_no_controls(
+        client, leader_a, official_a, town_a, hand_made_town):
+    entry = PointsLedger.objects.create(town=town_a, village=hand_made_town["北村"],
+                                        date=date(2026, 11, 2), points=-2, reason="迟报")
+    pairing_add = reverse("dashboards:pairing_add", args=[town_a.code])
+    leader_page = _board(client, leader_a, town_a).content.decode()
+    assert f'href="{pairing_add}?village=' in leader_page
+    assert reverse("dashboards:points_delete", args=[entry.pk]) in leader_page
+    official_page = _board(client, official_a, town_a).content.decode()
+    assert "迟报" in official_page and "北村" in official_page
+    assert pairing_add not in official_page
+    assert reverse("dashboards:points_delete", args=[entry.pk]) not in official_page
+
+
+def test_the_cached_sections_follow_the_language(client, official_a, town_a, hand_made_town):
+    chinese = _board(client, official_a, town_a, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "各村星级" in chinese.content.decode()
+    english = _board(client, official_a, town_a, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Villages and their stars" in english.content.decode()
+    assert "各村星级" not in english.content.decode()
