@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from scoring.progress import completeness
 
 from .overview import unit_overview
+from .periods import Quarter
 from .towns import CLOSE_CHANGES, Ranked, star_names, town_board
 
 _MARK = "0CODE0"
@@ -105,29 +106,42 @@ class LedgerRow(NamedTuple):
 
 
 class TownSections(NamedTuple):
-    """What the town page caches: its sections as HTML around the ledger's slot, and
-    the ledger as plain rows for the per-request part."""
+    """What the town page caches: its head links, its sections as HTML around the
+    ledger's slot, and the ledger as plain rows for the per-request part."""
+    head: SafeString
     before_ledger: SafeString
     after_ledger: SafeString
     ledger: tuple[LedgerRow, ...]
 
 
+class OverviewSections(NamedTuple):
+    """What an overview caches: its head links and its sections as HTML."""
+    head: SafeString
+    body: SafeString
+
+
+def _html(template: str, context: dict) -> SafeString:
+    # No request in the context: nothing per session (a CSRF token) can get rendered.
+    return SafeString(render_to_string(template, context).strip())
+
+
 def town_sections(town, month: date, kind: str, can_manage: bool) -> TownSections:
     board = town_page(town, month, kind, can_manage)
-    # No request in this context: nothing per-session (CSRF tokens) can get rendered.
-    html = render_to_string("dashboards/_town_board.html", {
-        "town": town, "month": month, "board": board, "can_manage": can_manage,
-        "star_names": star_names(), "close_changes": CLOSE_CHANGES,
-        "ledger_slot": SafeString(LEDGER_SLOT)}).strip()
+    html = _html("dashboards/_town_board.html", {
+        "town": town, "month": month, "kind": kind, "quarter": board["quarter"],
+        "board": board, "can_manage": can_manage, "star_names": star_names(),
+        "close_changes": CLOSE_CHANGES, "ledger_slot": SafeString(LEDGER_SLOT)})
     before, _slot, after = html.partition(LEDGER_SLOT)
     ledger = tuple(LedgerRow(e.date.strftime("%Y-%m-%d"), e.village.name, f"{e.points:+d}",
                              e.reason, reverse("dashboards:points_delete", args=[e.pk]))
                    for e in board["ledger"])
-    return TownSections(SafeString(before), SafeString(after), ledger)
+    return TownSections(_html("dashboards/_head.html", {}), SafeString(before),
+                        SafeString(after), ledger)
 
 
-def unit_sections(unit, month: date, kind: str) -> SafeString:
-    """The sections of a county, city or province overview below its month picker."""
-    return SafeString(render_to_string("dashboards/_unit_board.html", {
-        "unit": unit, "month": month, "kind": kind, "levels": range(6),
-        "overview": unit_overview(unit, month, kind)}))
+def overview_sections(unit, month: date, kind: str) -> OverviewSections:
+    """A county, city or province overview below its title."""
+    return OverviewSections(_html("dashboards/_head.html", {}), _html(
+        "dashboards/_unit_board.html", {
+            "unit": unit, "month": month, "kind": kind, "quarter": Quarter.of(month),
+            "levels": range(6), "overview": unit_overview(unit, month, kind)}))

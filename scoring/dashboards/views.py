@@ -60,8 +60,7 @@ def town_dashboard(request, code):
                   lambda: present.town_sections(town, month, kind, can_manage),
                   month, kind, can_manage, get_language())
     return render(request, "dashboards/town.html", {
-        "town": town, "month": month, "kind": kind, "quarter": Quarter.of(month),
-        "page": page, "can_manage": can_manage})
+        "town": town, "page": page, "can_manage": can_manage})
 
 
 def unit_dashboard(request, code):
@@ -70,10 +69,9 @@ def unit_dashboard(request, code):
         return redirect("dashboards:town", code=unit.code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     return render(request, "dashboards/unit.html", {
-        "unit": unit, "month": month, "kind": kind, "quarter": Quarter.of(month),
-        "sections": cached("unit", unit.code, unit.prefix[:6],
-                           lambda: present.unit_sections(unit, month, kind), month, kind,
-                           get_language())})
+        "unit": unit, "page": cached("unit", unit.code, unit.prefix[:6],
+                                     lambda: present.overview_sections(unit, month, kind),
+                                     month, kind, get_language())})
 
 
 @require_http_methods(["GET", "POST"])
