@@ -791,7 +791,23 @@ def evaluate(ruleset: RuleSetSpec, entries: Iterable[EntryInput], month: date) -
         grouped.setdefault(entry.indicator, []).append(entry)
     for items in grouped.values():
         items.sort(key=_BY_MONTH)
+    return _evaluate(compiled, grouped, month, tuple(sorted(ignored)))
 
+
+def evaluate_grouped(ruleset: RuleSetSpec, grouped: dict[str, list[EntryInput]],
+                     month: date) -> VillageResult:
+    """:func:`evaluate` for callers that load in bulk and group as they read.
+
+    `grouped` maps indicator codes of the rule set to their entries of the cycle up to
+    `month` (January..month, nothing else), each list ordered by month. Skipping the
+    per-entry filtering and grouping is most of what a bulk recompute saves here.
+    """
+    return _evaluate(_compile(ruleset), grouped, month_start(month), ())
+
+
+def _evaluate(compiled: _Compiled, grouped: dict[str, list[EntryInput]], month: date,
+              ignored: tuple[str, ...]) -> VillageResult:
+    ruleset = compiled.spec
     results = {ind.code: _judge(ind, grouped.get(ind.code, []), month.year, month.month)
                for ind in ruleset.indicators}
     stars = {code: _judge_star(ruleset.stars[code], compiled.by_star[code], results)
@@ -810,6 +826,6 @@ def evaluate(ruleset: RuleSetSpec, entries: Iterable[EntryInput], month: date) -
             ruleset_id=ruleset.id, ruleset_version=ruleset.version, month=month,
             inputs={code: tuple(items) for code, items in grouped.items()},
             evidence_ids={code: r.evidence_ids for code, r in results.items() if r.evidence_ids},
-            ignored=tuple(sorted(ignored)),
+            ignored=ignored,
         ),
     )
