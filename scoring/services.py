@@ -114,9 +114,7 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
         code, kind = indicators[indicator_id]
         value = boolean if kind == bool_kind else (choice or None) \
             if kind == choice_kind else number
-        found = evidence.get(entry_id)
-        item = EntryInput(code, month_, value, carried,
-                          no_evidence if found is None else _evidence_inputs(found, month_))
+        item = EntryInput(code, month_, value, carried, evidence.get(entry_id, no_evidence))
         by_code = preview[village_id]
         if code in by_code:
             by_code[code].append(item)
@@ -141,18 +139,15 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
 _BY_MONTH = attrgetter("month")
 
 
-def _evidence_of(entries) -> dict[int, list[tuple[int, str]]]:
-    """Entry id -> [(evidence id, kind)] of the entries' evidence (one query)."""
-    evidence: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for entry_id, evidence_id, kind in Evidence.objects.filter(
-            entry__in=entries.values("id")).values_list("entry_id", "id", "kind"):
-        evidence[entry_id].append((evidence_id, kind))
-    return evidence
-
-
-def _evidence_inputs(found: list[tuple[int, str]], month: date
-                     ) -> tuple[engine.EvidenceInput, ...]:
-    return tuple(engine.EvidenceInput(evidence_id, kind, month) for evidence_id, kind in found)
+def _evidence_of(entries) -> dict[int, tuple[engine.EvidenceInput, ...]]:
+    """Entry id -> the entry's evidence as engine inputs (one query)."""
+    found: dict[int, list[engine.EvidenceInput]] = defaultdict(list)
+    EvidenceInput = engine.EvidenceInput
+    for entry_id, evidence_id, kind, month in Evidence.objects.filter(
+            entry__in=entries.values("id")).values_list("entry_id", "id", "kind",
+                                                        "entry__month"):
+        found[entry_id].append(EvidenceInput(evidence_id, kind, month))
+    return {entry_id: tuple(items) for entry_id, items in found.items()}
 
 
 _INDICATOR_MAPS: dict[tuple, dict[int, tuple[str, str]]] = {}
@@ -290,7 +285,14 @@ def star_report(prefix: str, month: date) -> list[tuple[str, str, int, str]]:
 
 def _recompute_batch(batch: tuple[int, list[int], date]) -> int:
     """Judge and store one batch of villages (in a worker process, or this one)."""
-    ruleset_id, village_ids, month = batch
+    # A batch allocates a few million small objects and frees them all at the end; the
+    # cyclic garbage collector, triggered over and over by those allocations, found
+    # nothing to collect and cost as much as reading the entries (no cycles are built).
+    with parallel.no_gc():
+        return _judge_and_store(*batch)
+
+
+def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> int:
     ruleset = RuleSet.objects.select_related("issuer").get(pk=ruleset_id)
     spec = spec_of(ruleset)
     combines = storage.combines_of(spec)
