@@ -23,7 +23,11 @@ from scoring.models import Assessment, AssessmentKind, Indicator, RuleSet, Value
 from scoring.progress.models import Entry, EntryStatus, Evidence
 from scoring.storage import jsonable  # noqa: F401  (callers import it from here)
 
-# Sent after assessments were stored: kwargs `village_ids` (list[int]) and `month` (date).
+# Sent after assessments were stored, with kwargs `village_ids` (list[int]), `month` (date)
+# and `scope`. A recompute sends it once per batch with scope "villages" and `results`
+# ((village id, kind) -> engine result), so that per-village read models need not read
+# the stored JSON back, and once at its end with scope "units" and every village, for
+# what sums over many villages (batches may run side by side in worker processes).
 # Dashboards keep their pre-aggregated rows in step by listening to it.
 assessments_changed = Signal()
 
@@ -194,14 +198,14 @@ def recompute(villages, month: date, *, batch_size: int = 250, workers: int | No
               progress: Callable[[int, int], None] | None = None) -> int:
     """Evaluate and store official and preview assessments for the villages; returns rows.
 
-    Batches of `batch_size` villages run in `workers` processes (scoring/parallel.py;
-    default: one per core). Dashboards hear of every stored village once, at the end.
-    `progress(done, total)` is called after each batch with village counts.
+    Batches of whole towns, about `batch_size` villages each, run in `workers` processes
+    (scoring/parallel.py; default: one per core). `progress(done, total)` is called after
+    each batch with village counts.
     """
     month = engine.month_start(month)
-    batches = [(ruleset.pk, ids[start:start + batch_size], month)
-               for ruleset, ids in _villages_by_ruleset(villages, month.year)
-               for start in range(0, len(ids), batch_size)]
+    batches = [(ruleset.pk, ids, month)
+               for ruleset, villages_of_ruleset in _villages_by_ruleset(villages, month.year)
+               for ids in _town_batches(villages_of_ruleset, batch_size)]
     total = sum(len(ids) for _r, ids, _m in batches)
     stored_ids: list[int] = []
 
@@ -214,12 +218,27 @@ def recompute(villages, month: date, *, batch_size: int = 250, workers: int | No
         return parallel.run(_recompute_batch, batches, workers=workers, done=done)
     finally:
         if stored_ids:
-            assessments_changed.send(sender=Assessment, village_ids=stored_ids, month=month)
+            assessments_changed.send(sender=Assessment, village_ids=stored_ids, month=month,
+                                     scope="units")
 
 
-def _villages_by_ruleset(villages, year: int) -> list[tuple[RuleSet, list[int]]]:
-    """Village ids grouped by the rule set in force for them (none: left out)."""
-    by_ruleset: dict[int, list[int]] = defaultdict(list)
+def _town_batches(villages: list[tuple[int, str]], size: int) -> list[list[int]]:
+    """Village ids (given in code order) cut into batches that never split a town, so
+    that no two workers ever recount the same town."""
+    batches: list[list[int]] = [[]]
+    town = None
+    for village_id, code in villages:
+        if len(batches[-1]) >= size and code[:9] != town:
+            batches.append([])
+        batches[-1].append(village_id)
+        town = code[:9]
+    return [batch for batch in batches if batch]
+
+
+def _villages_by_ruleset(villages, year: int) -> list[tuple[RuleSet, list[tuple[int, str]]]]:
+    """(id, code) of the villages in code order, grouped by the rule set in force for
+    them (none: left out)."""
+    by_ruleset: dict[int, list[tuple[int, str]]] = defaultdict(list)
     rulesets: dict[int, RuleSet] = {}
     cache: dict[str, RuleSet | None] = {}
     for village_id, code in villages.order_by("code").values_list("id", "code"):
@@ -229,7 +248,7 @@ def _villages_by_ruleset(villages, year: int) -> list[tuple[RuleSet, list[int]]]
         ruleset = cache[county]
         if ruleset is not None:
             rulesets[ruleset.pk] = ruleset
-            by_ruleset[ruleset.pk].append(village_id)
+            by_ruleset[ruleset.pk].append((village_id, code))
     return [(rulesets[pk], ids) for pk, ids in by_ruleset.items()]
 
 
@@ -297,18 +316,23 @@ def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> in
     spec = spec_of(ruleset)
     combines = storage.combines_of(spec)
     official, preview, differs = cycle_inputs(village_ids, ruleset, month)
-    rows = []
+    rows, results = [], {}
     for village_id in village_ids:
         result = engine.evaluate_grouped(spec, official.get(village_id, {}), month)
-        data = storage.result_bytes(result, combines)
+        results[village_id, AssessmentKind.OFFICIAL] = result
         rows.append(storage.row(village_id, month, AssessmentKind.OFFICIAL, ruleset.pk,
-                                result, data))
+                                result, storage.result_bytes(result, combines)))
+        data = None  # the preview equals the official result: stored as a copy of it
         if village_id in differs:  # drafts or submitted entries: judge them too
             result = engine.evaluate_grouped(spec, preview[village_id], month)
             data = storage.result_bytes(result, combines)
+        results[village_id, AssessmentKind.PREVIEW] = result
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,
                                 result, data))
-    storage.upsert(rows)
+    with transaction.atomic():
+        storage.upsert(rows)
+        assessments_changed.send(sender=Assessment, village_ids=village_ids, month=month,
+                                 results=results, scope="villages")
     return len(rows)
 
 

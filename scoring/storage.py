@@ -9,7 +9,6 @@ temporary table and upserted from there in one statement.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -70,7 +69,8 @@ def combines_of(spec: engine.RuleSetSpec) -> dict[str, str]:
 
 
 class Row(NamedTuple):
-    """One Assessment row to upsert; `result` is its JSON text."""
+    """One Assessment row to upsert. `result` is its JSON text, or None for a preview
+    that equals the village's official result of the month (stored as a copy of it)."""
 
     village_id: int
     month: date
@@ -79,22 +79,22 @@ class Row(NamedTuple):
     level: int
     stars: str
     scores: dict
-    result: bytes
+    result: bytes | None
 
 
 def row(village_id: int, month: date, kind: str, ruleset_id: int,
-        result: engine.VillageResult, data: bytes) -> Row:
+        result: engine.VillageResult, data: bytes | None) -> Row:
     return Row(village_id, month, kind, ruleset_id, result.level,
                "+".join(result.earned_stars),
                {code: star.score for code, star in result.stars.items()}, data)
 
 
-_COLUMNS = ("village_id", "month", "kind", "ruleset_id", "level", "stars", "scores", "result")
-_UPDATED = ("ruleset_id", "level", "stars", "scores", "result")
-
-
 def upsert(rows: list[Row]) -> None:
-    """Insert or replace the rows (one per village, month and kind)."""
+    """Insert or replace the rows (one per village, month and kind).
+
+    A row whose result is None takes the result of the official row of its village and
+    month, which must be among `rows`.
+    """
     if not rows:
         return
     with transaction.atomic():
@@ -104,46 +104,80 @@ def upsert(rows: list[Row]) -> None:
             _orm_upsert(rows)
 
 
-def _orm_upsert(rows: Iterable[Row]) -> None:
+_UPDATED = ["ruleset", "level", "stars", "scores", "result", "computed_at"]
+
+
+def _orm_upsert(rows: list[Row]) -> None:
+    official = {(r.village_id, r.month): r.result for r in rows if r.kind == "official"}
     Assessment.objects.bulk_create(
         [Assessment(village_id=r.village_id, month=r.month, kind=r.kind,
                     ruleset_id=r.ruleset_id, level=r.level, stars=r.stars, scores=r.scores,
-                    result=orjson.loads(r.result)) for r in rows],
+                    result=orjson.loads(r.result if r.result is not None
+                                        else official[(r.village_id, r.month)]))
+         for r in rows],
         batch_size=1000, update_conflicts=True, unique_fields=["village", "month", "kind"],
-        update_fields=[*_UPDATED, "computed_at"])
+        update_fields=_UPDATED)
 
 
-def _csv_text(data: bytes) -> bytes:
-    return b'"' + data.replace(b'"', b'""') + b'"'
+# PostgreSQL: COPY (text format) into a session-local table, then one upsert for the rows
+# with a result and one that copies the official result into the equal previews. Parsing
+# JSON into jsonb and compressing it is most of the database's work, so each result is
+# parsed once, and compressed with lz4 where the server has it (pglz took twice as long).
+_LOAD_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (
+    village_id integer, month date, kind varchar(10), ruleset_id integer, level smallint,
+    stars varchar(60), scores jsonb, result jsonb {compression})"""
+_UPSERT = """
+INSERT INTO scoring_assessment
+    (village_id, month, kind, ruleset_id, level, stars, scores, result, computed_at)
+SELECT load.village_id, load.month, load.kind, load.ruleset_id, load.level, load.stars,
+       load.scores, {result}, now()
+FROM assessment_load AS load {join}
+WHERE load.result IS {null}
+ON CONFLICT (village_id, month, kind) DO UPDATE SET
+    ruleset_id = EXCLUDED.ruleset_id, level = EXCLUDED.level, stars = EXCLUDED.stars,
+    scores = EXCLUDED.scores, result = EXCLUDED.result, computed_at = EXCLUDED.computed_at"""
+_OWN_RESULT = _UPSERT.format(result="load.result", join="", null="NOT NULL")
+_OFFICIAL_RESULT = _UPSERT.format(
+    result="official.result", null="NULL",
+    join="JOIN scoring_assessment AS official ON official.village_id = load.village_id "
+         "AND official.month = load.month AND official.kind = 'official'")
+
+
+def _copy_text(data: bytes) -> bytes:
+    # orjson escapes control characters, so only the backslash needs escaping for COPY.
+    return data.replace(b"\\", b"\\\\")
 
 
 def _copy_upsert(rows: list[Row]) -> None:
-    table = connection.ops.quote_name(Assessment._meta.db_table)
-    columns = [Assessment._meta.get_field(name.removesuffix("_id")).column for name in _COLUMNS]
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    updates = ", ".join(f"{q} = EXCLUDED.{q}" for q in (
-        connection.ops.quote_name(Assessment._meta.get_field(n.removesuffix("_id")).column)
-        for n in (*_UPDATED, "computed_at")))
     buffer = io.BytesIO()
     write = buffer.write
     for r in rows:
-        write(b'%d,%s,%s,%d,%d,"%s",%s,%s\n' % (
+        write(b"%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n" % (
             r.village_id, r.month.isoformat().encode(), r.kind.encode(), r.ruleset_id,
-            r.level, r.stars.encode(), _csv_text(orjson.dumps(r.scores)),
-            _csv_text(r.result)))
+            r.level, r.stars.encode(), _copy_text(orjson.dumps(r.scores)),
+            b"\\N" if r.result is None else _copy_text(r.result)))
     buffer.seek(0)
     with connection.cursor() as cursor:
-        # Lives as long as the connection; emptied first, since a batch inside an outer
-        # transaction (a savepoint) would otherwise find the previous batch's rows.
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (village_id integer, "
-            "month date, kind varchar(10), ruleset_id integer, level smallint, "
-            "stars varchar(60), scores jsonb, result jsonb)")
+        cursor.execute(_LOAD_TABLE.format(
+            compression="COMPRESSION lz4" if has_lz4(cursor) else ""))
+        # Emptied first: the table lives as long as the connection, and inside an outer
+        # transaction (a savepoint) the previous batch's rows would still be there.
         cursor.execute("TRUNCATE assessment_load")
-        cursor.cursor.copy_expert(
-            "COPY assessment_load FROM STDIN WITH (FORMAT csv)", buffer)
-        computed = connection.ops.quote_name(Assessment._meta.get_field("computed_at").column)
-        cursor.execute(
-            f"INSERT INTO {table} ({names}, {computed}) "
-            f"SELECT {', '.join(_COLUMNS)}, now() FROM assessment_load "
-            f"ON CONFLICT (village_id, month, kind) DO UPDATE SET {updates}")
+        cursor.cursor.copy_expert("COPY assessment_load FROM STDIN", buffer)
+        cursor.execute(_OWN_RESULT)
+        cursor.execute(_OFFICIAL_RESULT)
+
+
+_LZ4: dict[str, bool] = {}
+
+
+def has_lz4(cursor) -> bool:
+    """Whether the server can compress with lz4 (PostgreSQL 14+ built with it)."""
+    alias = connection.alias
+    if alias not in _LZ4:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                       "WHERE name = 'default_toast_compression'")
+        found = cursor.fetchone()
+        _LZ4[alias] = bool(found and found[0])
+    return _LZ4[alias]

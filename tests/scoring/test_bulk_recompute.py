@@ -7,9 +7,9 @@ import pytest
 from django.db import connection, transaction
 
 from scoring import engine, parallel, services, storage
-from scoring.dashboards.models import VillageStatus
+from scoring.dashboards.models import UnitMonthSummary, VillageStatus
 from scoring.models import Assessment
-from tests.factories import VillageFactory, enter
+from tests.factories import TownFactory, VillageFactory, enter
 from villages.models import Village
 
 MARCH = date(2026, 3, 1)
@@ -85,7 +85,8 @@ def _fails_on_two(batch):
 def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, town_a):
     if connection.vendor != "postgresql":
         pytest.skip("worker processes are used on PostgreSQL only")
-    villages = VillageFactory.create_batch(5, town=town_a)
+    towns = [town_a, TownFactory(), TownFactory()]
+    villages = [VillageFactory(town=towns[n // 2]) for n in range(5)]  # 2 + 2 + 1
     for village in villages:
         enter(village, ruleset, "cooperatives_led", MARCH, 1)
     enter(villages[0], ruleset, "collective_income", MARCH, 90000, status="draft")
@@ -97,6 +98,10 @@ def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, to
     assert [total for _done, total in seen] == [5, 5, 5] and seen[-1][0] == 5
     assert Assessment.objects.filter(month=MARCH).count() == 10
     assert VillageStatus.objects.filter(month=MARCH).count() == 10
+    county = UnitMonthSummary.objects.get(prefix=town_a.code[:6], month=MARCH, kind="official")
+    assert (county.villages, county.assessed) == (5, 5)
+    assert sorted(UnitMonthSummary.objects.filter(depth=9, month=MARCH, kind="preview")
+                  .values_list("assessed", flat=True)) == [1, 2, 2]
     preview = Assessment.objects.preview().get(village=villages[0], month=MARCH)
     official = Assessment.objects.official().get(village=villages[0], month=MARCH)
     assert preview.result["indicators"]["collective_income"]["reported"] is True
@@ -108,3 +113,28 @@ def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, to
 def test_decimals_are_stored_without_exponents():
     assert storage.jsonable([Decimal("1E+2"), Decimal("72.50"), date(2026, 3, 1)]) == \
         ["100", "72.5", "2026-03-01"]
+
+
+@pytest.mark.django_db
+def test_a_preview_without_drafts_is_stored_as_a_copy_of_the_official_result(
+        ruleset, village_a, village_b):
+    enter(village_a, ruleset, "cooperatives_led", MARCH, 2)
+    enter(village_b, ruleset, "cooperatives_led", MARCH, 2)
+    enter(village_b, ruleset, "collective_income", MARCH, 50000, status="submitted")
+    services.recompute(Village.objects.all(), MARCH)
+    rows = {(a.village_id, a.kind): a for a in Assessment.objects.filter(month=MARCH)}
+    assert rows[village_a.pk, "preview"].result == rows[village_a.pk, "official"].result
+    assert rows[village_a.pk, "preview"].scores == rows[village_a.pk, "official"].scores
+    assert rows[village_b.pk, "preview"].result != rows[village_b.pk, "official"].result
+
+
+@pytest.mark.django_db
+def test_results_are_compressed_with_lz4_where_the_server_has_it():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        if not storage.has_lz4(cursor):
+            pytest.skip("this PostgreSQL has no lz4")
+        cursor.execute("SELECT attcompression FROM pg_attribute WHERE attname = 'result' "
+                       "AND attrelid = 'scoring_assessment'::regclass")
+        assert cursor.fetchone()[0] == "l"
