@@ -8,20 +8,26 @@ official (verified entries) and one preview (all entries) per village and month.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
+import orjson
 from django.db import transaction
 from django.dispatch import Signal
 
-from scoring import engine
+from scoring import engine, parallel, storage
 from scoring.models import Assessment, AssessmentKind, Indicator, RuleSet, ValueKind
 from scoring.progress.models import Entry, EntryStatus, Evidence
+from scoring.storage import jsonable  # noqa: F401  (callers import it from here)
 
-# Sent after assessments were stored: kwargs `village_ids` (list[int]) and `month` (date).
+# Sent after assessments were stored, with kwargs `village_ids` (list[int]), `month` (date)
+# and `scope`. A recompute sends it once per batch with scope "villages" and `results`
+# ((village id, kind) -> engine result), so that per-village read models need not read
+# the stored JSON back, and once at its end with scope "units" and every village, for
+# what sums over many villages (batches may run side by side in worker processes).
 # Dashboards keep their pre-aggregated rows in step by listening to it.
 assessments_changed = Signal()
 
@@ -84,46 +90,68 @@ def ruleset_for(division_code: str, year: int) -> RuleSet | None:
 
 
 Inputs = dict[int, list[engine.EntryInput]]
+# Village id -> indicator code -> the cycle's entries ordered by month (engine.evaluate_grouped).
+Grouped = dict[int, dict[str, list[engine.EntryInput]]]
 
 
 def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
-                 ) -> tuple[Inputs, Inputs, set[int]]:
+                 ) -> tuple[Grouped, Grouped, set[int]]:
     """Official (verified) and preview (all but returned) inputs per village for the cycle
-    up to `month`, and the villages whose two differ. Two queries for any number of
-    villages: the entries (no joins: indicator codes come from a per-rule-set map), and
-    their evidence through a subquery rather than a list of ids."""
+    up to `month`, grouped by indicator, and the villages whose two differ. Two queries
+    for any number of villages: the entries (no joins: indicator codes come from a
+    per-rule-set map), and their evidence through a subquery rather than a list of ids."""
     indicators = _indicator_map(ruleset)
     entries = Entry.objects.filter(
         village_id__in=list(village_ids), indicator_id__in=list(indicators),
         month__gte=date(ruleset.year, 1, 1), month__lte=month,
     ).exclude(status=EntryStatus.RETURNED)
-    rows = list(entries.values_list("id", "village_id", "indicator_id", "month",
-                                    "value_number", "value_bool", "value_choice", "carried",
-                                    "status"))
-    months = {row[0]: row[3] for row in rows}
-    evidence: dict[int, list[engine.EvidenceInput]] = defaultdict(list)
-    if rows:
-        for entry_id, evidence_id, kind in Evidence.objects.filter(
-                entry__in=entries.values("id")).values_list("entry_id", "id", "kind"):
-            evidence[entry_id].append(engine.EvidenceInput(evidence_id, kind,
-                                                           months[entry_id]))
-    official: Inputs = defaultdict(list)
-    preview: Inputs = defaultdict(list)
+    rows = entries.values_list("id", "village_id", "indicator_id", "month", "value_number",
+                               "value_bool", "value_choice", "carried", "status")
+    evidence = _evidence_of(entries)
+    official: Grouped = defaultdict(dict)
+    preview: Grouped = defaultdict(dict)
     differs: set[int] = set()
-    verified = EntryStatus.VERIFIED
+    verified, bool_kind, choice_kind = EntryStatus.VERIFIED, ValueKind.BOOL, ValueKind.CHOICE
+    EntryInput, no_evidence = engine.EntryInput, ()
     for (entry_id, village_id, indicator_id, month_, number, boolean, choice, carried,
          status) in rows:
         code, kind = indicators[indicator_id]
-        value = boolean if kind == ValueKind.BOOL else (choice or None) \
-            if kind == ValueKind.CHOICE else number
-        item = engine.EntryInput(code, month_, value, carried,
-                                 tuple(evidence[entry_id]) if entry_id in evidence else ())
-        preview[village_id].append(item)
+        value = boolean if kind == bool_kind else (choice or None) \
+            if kind == choice_kind else number
+        item = EntryInput(code, month_, value, carried, evidence.get(entry_id, no_evidence))
+        by_code = preview[village_id]
+        if code in by_code:
+            by_code[code].append(item)
+        else:
+            by_code[code] = [item]
         if status == verified:
-            official[village_id].append(item)
+            by_code = official[village_id]
+            if code in by_code:
+                by_code[code].append(item)
+            else:
+                by_code[code] = [item]
         else:
             differs.add(village_id)
+    for grouped in (official, preview):
+        for by_code in grouped.values():
+            for items in by_code.values():
+                if len(items) > 1:
+                    items.sort(key=_BY_MONTH)
     return official, preview, differs
+
+
+_BY_MONTH = attrgetter("month")
+
+
+def _evidence_of(entries) -> dict[int, tuple[engine.EvidenceInput, ...]]:
+    """Entry id -> the entry's evidence as engine inputs (one query)."""
+    found: dict[int, list[engine.EvidenceInput]] = defaultdict(list)
+    EvidenceInput = engine.EvidenceInput
+    for entry_id, evidence_id, kind, month in Evidence.objects.filter(
+            entry__in=entries.values("id")).values_list("entry_id", "id", "kind",
+                                                        "entry__month"):
+        found[entry_id].append(EvidenceInput(evidence_id, kind, month))
+    return {entry_id: tuple(items) for entry_id, items in found.items()}
 
 
 _INDICATOR_MAPS: dict[tuple, dict[int, tuple[str, str]]] = {}
@@ -146,7 +174,9 @@ def engine_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date, *,
                   official: bool) -> Inputs:
     """Each village's entries of the cycle up to `month`, with evidence."""
     verified, everything, _differs = cycle_inputs(village_ids, ruleset, month)
-    return verified if official else everything
+    grouped = verified if official else everything
+    return {village_id: [entry for items in by_code.values() for entry in items]
+            for village_id, by_code in grouped.items()}
 
 
 def evaluate_village(village, month: date, *, official: bool = True
@@ -159,100 +189,67 @@ def evaluate_village(village, month: date, *, official: bool = True
     return engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month)
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_PLAIN = frozenset({str, int, bool, float, type(None)})
+def result_json(result: engine.VillageResult, spec: engine.RuleSetSpec) -> dict:
+    """The JSON stored in Assessment.result (see `storage.result_bytes`), as data."""
+    return orjson.loads(storage.result_bytes(result, storage.combines_of(spec)))
 
 
-def jsonable(value):
-    """Engine dataclasses as JSON: Decimals as strings, dates as ISO, tuples as lists.
-
-    Dispatches on the exact type and skips the call for plain values (a result holds
-    ~1,500 values; the generic `dataclasses.is_dataclass` walk cost more than the engine
-    itself). Integral Decimals are written without exponent ("100", never "1E+2").
-    """
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind is Decimal:
-        if value == value.to_integral_value():
-            return str(int(value))
-        return str(value.normalize())
-    if kind is dict:
-        return {str(k): v if type(v) in _PLAIN else jsonable(v) for k, v in value.items()}
-    if kind is tuple or kind is list:
-        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
-    if kind is date:
-        return value.isoformat()
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        if not dataclasses.is_dataclass(value):
-            return value.isoformat() if isinstance(value, date) else value
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
-    data = {}
-    for name in names:
-        item = getattr(value, name)
-        data[name] = item if type(item) in _PLAIN else jsonable(item)
-    return data
-
-
-def result_json(result: engine.VillageResult) -> dict:
-    """The JSON stored in Assessment.result: `jsonable(result)`, except that the trace's
-    inputs are compact — per indicator, [month, value, carried, [evidence ids]] — since
-    they are most of the bytes of a year's result."""
-    data = {name: jsonable(getattr(result, name)) for name in _RESULT_FIELDS}
-    trace = result.trace
-    data["trace"] = {
-        "ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
-        "month": trace.month.isoformat(),
-        "inputs": {code: [[e.month.isoformat(), jsonable(e.value), e.carried,
-                           [ev.id for ev in e.evidence]] for e in items]
-                   for code, items in trace.inputs.items()},
-        "evidence_ids": {code: list(ids) for code, ids in trace.evidence_ids.items()},
-        "ignored": list(trace.ignored),
-    }
-    return data
-
-
-_RESULT_FIELDS = ("level", "level_label", "stars", "indicators", "gaps", "at_risk",
-                  "not_reported")
-
-
-def _assessment(village_id: int, month: date, kind: str, ruleset: RuleSet,
-                result: engine.VillageResult, data: dict | None = None) -> Assessment:
-    return Assessment(
-        village_id=village_id, month=month, kind=kind, ruleset=ruleset, level=result.level,
-        stars="+".join(result.earned_stars),
-        scores={code: star.score for code, star in result.stars.items()},
-        result=data if data is not None else result_json(result))
-
-
-def recompute(villages, month: date, *, batch_size: int = 2000,
+def recompute(villages, month: date, *, batch_size: int = 250, workers: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> int:
     """Evaluate and store official and preview assessments for the villages; returns rows.
 
-    `progress(done, total)` is called after each batch with village counts.
+    Batches of whole towns, about `batch_size` villages each, run in `workers` processes
+    (scoring/parallel.py; default: one per core). `progress(done, total)` is called after
+    each batch with village counts.
     """
     month = engine.month_start(month)
-    by_ruleset: dict[int, list[int]] = defaultdict(list)
+    batches = [(ruleset.pk, ids, month)
+               for ruleset, villages_of_ruleset in _villages_by_ruleset(villages, month.year)
+               for ids in _town_batches(villages_of_ruleset, batch_size)]
+    total = sum(len(ids) for _r, ids, _m in batches)
+    stored_ids: list[int] = []
+
+    def done(batch, _rows):
+        stored_ids.extend(batch[1])
+        if progress is not None:
+            progress(len(stored_ids), total)
+
+    try:
+        return parallel.run(_recompute_batch, batches, workers=workers, done=done)
+    finally:
+        if stored_ids:
+            assessments_changed.send(sender=Assessment, village_ids=stored_ids, month=month,
+                                     scope="units")
+
+
+def _town_batches(villages: list[tuple[int, str]], size: int) -> list[list[int]]:
+    """Village ids (given in code order) cut into batches that never split a town, so
+    that no two workers ever recount the same town."""
+    batches: list[list[int]] = [[]]
+    town = None
+    for village_id, code in villages:
+        if len(batches[-1]) >= size and code[:9] != town:
+            batches.append([])
+        batches[-1].append(village_id)
+        town = code[:9]
+    return [batch for batch in batches if batch]
+
+
+def _villages_by_ruleset(villages, year: int) -> list[tuple[RuleSet, list[tuple[int, str]]]]:
+    """(id, code) of the villages in code order, grouped by the rule set in force for
+    them (none: left out)."""
+    by_ruleset: dict[int, list[tuple[int, str]]] = defaultdict(list)
     rulesets: dict[int, RuleSet] = {}
     cache: dict[str, RuleSet | None] = {}
-    for village_id, code in villages.values_list("id", "code"):
+    for village_id, code in villages.order_by("code").values_list("id", "code"):
         county = code[:6]
         if county not in cache:
-            cache[county] = ruleset_for(code, month.year)
+            cache[county] = ruleset_for(code, year)
         ruleset = cache[county]
         if ruleset is not None:
             rulesets[ruleset.pk] = ruleset
-            by_ruleset[ruleset.pk].append(village_id)
-    stored, done, total = 0, 0, sum(len(ids) for ids in by_ruleset.values())
-    for ruleset_id, village_ids in by_ruleset.items():
-        for start in range(0, len(village_ids), batch_size):
-            batch = village_ids[start:start + batch_size]
-            stored += _recompute_batch(rulesets[ruleset_id], batch, month)
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
-    return stored
+            by_ruleset[ruleset.pk].append((village_id, code))
+    return [(rulesets[pk], ids) for pk, ids in by_ruleset.items()]
 
 
 def division_prefix(code: str) -> str:
@@ -305,26 +302,37 @@ def star_report(prefix: str, month: date) -> list[tuple[str, str, int, str]]:
             for pk, code, name in villages.values_list("pk", "code", "name")]
 
 
-def _recompute_batch(ruleset: RuleSet, village_ids: list[int], month: date) -> int:
+def _recompute_batch(batch: tuple[int, list[int], date]) -> int:
+    """Judge and store one batch of villages (in a worker process, or this one)."""
+    # A batch allocates a few million small objects and frees them all at the end; the
+    # cyclic garbage collector, triggered over and over by those allocations, found
+    # nothing to collect and cost as much as reading the entries (no cycles are built).
+    with parallel.no_gc():
+        return _judge_and_store(*batch)
+
+
+def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> int:
+    ruleset = RuleSet.objects.select_related("issuer").get(pk=ruleset_id)
     spec = spec_of(ruleset)
+    combines = storage.combines_of(spec)
     official, preview, differs = cycle_inputs(village_ids, ruleset, month)
-    rows = []
+    rows, results = [], {}
     for village_id in village_ids:
-        result = engine.evaluate(spec, official.get(village_id, ()), month)
-        data = result_json(result)
-        rows.append(_assessment(village_id, month, AssessmentKind.OFFICIAL, ruleset, result,
-                                data))
+        result = engine.evaluate_grouped(spec, official.get(village_id, {}), month)
+        results[village_id, AssessmentKind.OFFICIAL] = result
+        rows.append(storage.row(village_id, month, AssessmentKind.OFFICIAL, ruleset.pk,
+                                result, storage.result_bytes(result, combines)))
+        data = None  # the preview equals the official result: stored as a copy of it
         if village_id in differs:  # drafts or submitted entries: judge them too
-            result = engine.evaluate(spec, preview[village_id], month)
-            data = result_json(result)
-        rows.append(_assessment(village_id, month, AssessmentKind.PREVIEW, ruleset, result,
-                                data))
+            result = engine.evaluate_grouped(spec, preview[village_id], month)
+            data = storage.result_bytes(result, combines)
+        results[village_id, AssessmentKind.PREVIEW] = result
+        rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,
+                                result, data))
     with transaction.atomic():
-        Assessment.objects.bulk_create(
-            rows, batch_size=1000, update_conflicts=True,
-            unique_fields=["village", "month", "kind"],
-            update_fields=["ruleset", "level", "stars", "scores", "result", "computed_at"])
-    assessments_changed.send(sender=Assessment, village_ids=village_ids, month=month)
+        storage.upsert(rows)
+        assessments_changed.send(sender=Assessment, village_ids=village_ids, month=month,
+                                 results=results, scope="villages")
     return len(rows)
 
 

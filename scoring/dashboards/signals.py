@@ -11,8 +11,11 @@ from .models import CountyTarget, Pairing, PairingActivity, PointsLedger
 
 
 @receiver(assessments_changed, dispatch_uid="dashboards.refresh_summaries")
-def refresh_summaries(sender, village_ids, month, **kwargs):
-    summaries.refresh(list(village_ids), month)
+def refresh_summaries(sender, village_ids, month, results=None, scope="all", **kwargs):
+    if scope == "units":
+        summaries.refresh_units(list(village_ids), month)
+    else:
+        summaries.refresh(list(village_ids), month, results, units=scope == "all")
 
 
 @receiver(post_save, sender=PointsLedger, dispatch_uid="dashboards.ledger_saved")

@@ -39,6 +39,17 @@ def status_from(village_id: int, code: str, month: date, kind: str, level: int,
         gaps={g["star"]: [c["indicator"] for c in g["changes"]] for g in gaps})
 
 
+def status_of_result(village_id: int, code: str, month: date, kind: str,
+                     result) -> VillageStatus:
+    """`status_from` for an engine result still in memory."""
+    scores = {star: item.score for star, item in result.stars.items()}
+    return VillageStatus(
+        village_id=village_id, code=code, month=month, kind=kind, level=result.level,
+        stars="+".join(result.earned_stars), total_score=sum(scores.values()), scores=scores,
+        distance={g.star: g.total_changes or len(g.changes) for g in result.gaps},
+        gaps={g.star: [c.indicator for c in g.changes] for g in result.gaps})
+
+
 def _assessment_rows(assessments):
     return assessments.values_list("village_id", "village__code", "month", "kind", "level",
                                    "stars", "scores", "result__gaps")
@@ -144,16 +155,42 @@ def refresh_parents(month: date, child_prefixes: set[str], child_depth: int) -> 
 
 
 @transaction.atomic
-def refresh(village_ids: list[int], month: date) -> None:
-    """After assessments of these villages and month were stored: statuses, then sums."""
-    rows = _assessment_rows(Assessment.objects.filter(village_id__in=village_ids,
-                                                      month=month))
-    statuses = [status_from(*row) for row in rows]
+def refresh(village_ids: list[int], month: date, results: dict | None = None, *,
+            units: bool = True) -> None:
+    """After assessments of these villages and month were stored: statuses, then sums.
+
+    `results` ((village id, kind) -> engine result, as the recompute just built them)
+    spares reading the stored results back. `units=False` stops at the villages' towns:
+    a bulk recompute refreshes the units above them once, at its end (`refresh_units`),
+    since workers running side by side would race on the same county's sums.
+    """
+    if results is not None:
+        codes = dict(Village.objects.filter(pk__in=village_ids).values_list("pk", "code"))
+        statuses = [status_of_result(village_id, codes[village_id], month, kind, result)
+                    for (village_id, kind), result in results.items()]
+    else:
+        statuses = [status_from(*row) for row in _assessment_rows(
+            Assessment.objects.filter(village_id__in=village_ids, month=month))]
     store_statuses(statuses)
     towns = {s.code[:TOWN] for s in statuses}
     if towns:
-        refresh_towns(month, towns | _towns_without_summary(towns, month))
-        refresh_parents(month, towns, TOWN)
+        refresh_towns(month, towns if not units else
+                      towns | _towns_without_summary(towns, month))
+        if units:
+            refresh_parents(month, towns, TOWN)
+        _bump_now_and_on_commit(towns)
+
+
+@transaction.atomic
+def refresh_units(village_ids: list[int], month: date) -> None:
+    """The units above these villages' towns, once their towns are up to date."""
+    towns = {code[:TOWN] for code in Village.objects.filter(pk__in=village_ids)
+             .values_list("code", flat=True)}
+    if towns:
+        missing = _towns_without_summary(towns, month)
+        if missing:
+            refresh_towns(month, missing)
+        refresh_parents(month, towns | missing, TOWN)
         _bump_now_and_on_commit(towns)
 
 

@@ -1,0 +1,183 @@
+"""Engine results as stored JSON, and the bulk upsert of Assessment rows.
+
+A province recompute writes ~90,000 rows, so both halves are on the hot path. Results
+are serialised by orjson straight from the engine's dataclasses (the generic Python walk
+cost more than the engine itself), and on PostgreSQL rows are loaded with COPY into a
+temporary table and upserted from there in one statement.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+import orjson
+from django.db import connection, transaction
+
+from scoring import engine
+from scoring.models import Assessment
+
+# Combines whose result is not simply the latest value: their per-month inputs are kept
+# in the stored trace so that a printout can show how the value was reached.
+_TRACED_COMBINES = frozenset({"sum", "avg", "min", "max", "every_month"})
+
+
+def _default(value):
+    """orjson hook for what it does not know: Decimals as strings, "100" never "1E+2"."""
+    if type(value) is Decimal:
+        if value == value.to_integral_value():
+            return str(int(value))
+        return str(value.normalize())
+    raise TypeError(type(value).__name__)
+
+
+def dumps(value) -> bytes:
+    """JSON of engine values: dataclasses as objects, tuples as lists, dates as ISO."""
+    return orjson.dumps(value, default=_default)
+
+
+def jsonable(value):
+    """Engine values as plain JSON data (what Assessment.result and snapshots hold)."""
+    return orjson.loads(dumps(value))
+
+
+def result_bytes(result: engine.VillageResult, combines: dict[str, str]) -> bytes:
+    """The stored JSON of a result: everything the pages word, with a slim trace.
+
+    The trace names the rule set, month, evidence and ignored codes; per-month inputs are
+    kept only for indicators that combine several months (`combines`: code -> combine),
+    as [month number, value] pairs. For a `latest` indicator the indicator's value is
+    the input, and the entries themselves stay in the database.
+    """
+    trace = result.trace
+    inputs = {code: [(e.month.month, e.value) for e in items]
+              for code, items in trace.inputs.items() if combines.get(code) in _TRACED_COMBINES}
+    return dumps({
+        "level": result.level, "level_label": result.level_label, "stars": result.stars,
+        "indicators": result.indicators, "gaps": result.gaps, "at_risk": result.at_risk,
+        "not_reported": result.not_reported,
+        "trace": {"ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
+                  "month": trace.month, "inputs": inputs,
+                  "evidence_ids": trace.evidence_ids, "ignored": trace.ignored},
+    })
+
+
+def combines_of(spec: engine.RuleSetSpec) -> dict[str, str]:
+    return {ind.code: ind.combine for ind in spec.indicators}
+
+
+class Row(NamedTuple):
+    """One Assessment row to upsert. `result` is its JSON text, or None for a preview
+    that equals the village's official result of the month (stored as a copy of it)."""
+
+    village_id: int
+    month: date
+    kind: str
+    ruleset_id: int
+    level: int
+    stars: str
+    scores: dict
+    result: bytes | None
+
+
+def row(village_id: int, month: date, kind: str, ruleset_id: int,
+        result: engine.VillageResult, data: bytes | None) -> Row:
+    return Row(village_id, month, kind, ruleset_id, result.level,
+               "+".join(result.earned_stars),
+               {code: star.score for code, star in result.stars.items()}, data)
+
+
+def upsert(rows: list[Row]) -> None:
+    """Insert or replace the rows (one per village, month and kind).
+
+    A row whose result is None takes the result of the official row of its village and
+    month, which must be among `rows`.
+    """
+    if not rows:
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _copy_upsert(rows)
+        else:
+            _orm_upsert(rows)
+
+
+_UPDATED = ["ruleset", "level", "stars", "scores", "result", "computed_at"]
+
+
+def _orm_upsert(rows: list[Row]) -> None:
+    official = {(r.village_id, r.month): r.result for r in rows if r.kind == "official"}
+    Assessment.objects.bulk_create(
+        [Assessment(village_id=r.village_id, month=r.month, kind=r.kind,
+                    ruleset_id=r.ruleset_id, level=r.level, stars=r.stars, scores=r.scores,
+                    result=orjson.loads(r.result if r.result is not None
+                                        else official[(r.village_id, r.month)]))
+         for r in rows],
+        batch_size=1000, update_conflicts=True, unique_fields=["village", "month", "kind"],
+        update_fields=_UPDATED)
+
+
+# PostgreSQL: COPY (text format) into a session-local table, then one upsert for the rows
+# with a result and one that copies the official result into the equal previews. Parsing
+# JSON into jsonb and compressing it is most of the database's work, so each result is
+# parsed once, and compressed with lz4 where the server has it (pglz took twice as long).
+_LOAD_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (
+    village_id integer, month date, kind varchar(10), ruleset_id integer, level smallint,
+    stars varchar(60), scores jsonb, result jsonb {compression})"""
+_UPSERT = """
+INSERT INTO scoring_assessment
+    (village_id, month, kind, ruleset_id, level, stars, scores, result, computed_at)
+SELECT load.village_id, load.month, load.kind, load.ruleset_id, load.level, load.stars,
+       load.scores, {result}, now()
+FROM assessment_load AS load {join}
+WHERE load.result IS {null}
+ON CONFLICT (village_id, month, kind) DO UPDATE SET
+    ruleset_id = EXCLUDED.ruleset_id, level = EXCLUDED.level, stars = EXCLUDED.stars,
+    scores = EXCLUDED.scores, result = EXCLUDED.result, computed_at = EXCLUDED.computed_at"""
+_OWN_RESULT = _UPSERT.format(result="load.result", join="", null="NOT NULL")
+_OFFICIAL_RESULT = _UPSERT.format(
+    result="official.result", null="NULL",
+    join="JOIN scoring_assessment AS official ON official.village_id = load.village_id "
+         "AND official.month = load.month AND official.kind = 'official'")
+
+
+def _copy_text(data: bytes) -> bytes:
+    # orjson escapes control characters, so only the backslash needs escaping for COPY.
+    return data.replace(b"\\", b"\\\\")
+
+
+def _copy_upsert(rows: list[Row]) -> None:
+    buffer = io.BytesIO()
+    write = buffer.write
+    for r in rows:
+        write(b"%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n" % (
+            r.village_id, r.month.isoformat().encode(), r.kind.encode(), r.ruleset_id,
+            r.level, r.stars.encode(), _copy_text(orjson.dumps(r.scores)),
+            b"\\N" if r.result is None else _copy_text(r.result)))
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.execute(_LOAD_TABLE.format(
+            compression="COMPRESSION lz4" if has_lz4(cursor) else ""))
+        # Emptied first: the table lives as long as the connection, and inside an outer
+        # transaction (a savepoint) the previous batch's rows would still be there.
+        cursor.execute("TRUNCATE assessment_load")
+        cursor.cursor.copy_expert("COPY assessment_load FROM STDIN", buffer)
+        cursor.execute(_OWN_RESULT)
+        cursor.execute(_OFFICIAL_RESULT)
+
+
+_LZ4: dict[str, bool] = {}
+
+
+def has_lz4(cursor) -> bool:
+    """Whether the server can compress with lz4 (PostgreSQL 14+ built with it)."""
+    alias = connection.alias
+    if alias not in _LZ4:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                       "WHERE name = 'default_toast_compression'")
+        found = cursor.fetchone()
+        _LZ4[alias] = bool(found and found[0])
+    return _LZ4[alias]

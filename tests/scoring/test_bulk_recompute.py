@@ -1,0 +1,140 @@
+"""Bulk recompute: what is stored, grouped engine inputs, and the forked worker pool."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from scoring import engine, parallel, services, storage
+from scoring.dashboards.models import UnitMonthSummary, VillageStatus
+from scoring.models import Assessment
+from tests.factories import TownFactory, VillageFactory, enter
+from villages.models import Village
+
+MARCH = date(2026, 3, 1)
+
+
+def _without_trace(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key != "trace"}
+
+
+@pytest.mark.django_db
+def test_the_stored_result_is_the_live_result_with_a_slim_trace(ruleset, village_a):
+    enter(village_a, ruleset, "collective_income", MARCH, 60000)
+    enter(village_a, ruleset, "cooperatives_led", MARCH, 2)
+    enter(village_a, ruleset, "road_hardening", date(2026, 1, 1), 4000)
+    enter(village_a, ruleset, "road_hardening", MARCH, Decimal("2500.5"))
+    services.recompute(Village.objects.all(), MARCH)
+    stored = Assessment.objects.official().get(village=village_a, month=MARCH).result
+    live = services.jsonable(services.evaluate_village(village_a, MARCH))
+    assert _without_trace(stored) == _without_trace(live)
+    assert stored["indicators"]["collective_income"]["value"] == "60000"
+    # Month inputs only where several months combine (sum); "latest" needs its value only.
+    assert stored["trace"]["inputs"] == {"collective_income": [[3, "60000"]],
+                                         "road_hardening": [[1, "4000"], [3, "2500.5"]]}
+    assert stored["trace"]["ruleset_id"] == ruleset.pk
+    assert stored["trace"]["month"] == "2026-03-01"
+
+
+@pytest.mark.django_db
+def test_a_second_recompute_replaces_the_stored_rows(ruleset, village_a):
+    entry = enter(village_a, ruleset, "cooperatives_led", MARCH, 0)
+    services.recompute(Village.objects.all(), MARCH)
+    before = Assessment.objects.official().get(village=village_a, month=MARCH)
+    entry.set_value(2, "count")
+    entry.save()
+    assert services.recompute(Village.objects.all(), MARCH) == 2
+    after = Assessment.objects.official().get(village=village_a, month=MARCH)
+    assert after.pk == before.pk
+    assert after.result["indicators"]["cooperatives_led"]["value"] == "2"
+    assert before.result["indicators"]["cooperatives_led"]["value"] == "0"
+    assert after.computed_at >= before.computed_at
+
+
+@pytest.mark.django_db
+def test_grouped_inputs_judge_exactly_like_a_flat_list(ruleset, village_a):
+    enter(village_a, ruleset, "meetings_held", date(2026, 2, 1), True)
+    enter(village_a, ruleset, "meetings_held", date(2026, 1, 1), True)
+    enter(village_a, ruleset, "criminal_cases", MARCH, 1, status="draft")
+    enter(village_a, ruleset, "member_points_rate", MARCH, 95)
+    spec = services.spec_of(ruleset)
+    official, preview, differs = services.cycle_inputs([village_a.pk], ruleset, MARCH)
+    assert differs == {village_a.pk}
+    assert [e.month.month for e in preview[village_a.pk]["meetings_held"]] == [1, 2]
+    flat = services.engine_inputs([village_a.pk], ruleset, MARCH, official=False)
+    assert engine.evaluate_grouped(spec, preview[village_a.pk], MARCH) == \
+        engine.evaluate(spec, flat[village_a.pk], MARCH)
+    assert "criminal_cases" not in official[village_a.pk]
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_batches_run_in_this_process():
+    with transaction.atomic():
+        assert not parallel.can_fork()
+        assert parallel.run(len, [[1, 2], [3]], workers=4) == 3
+
+
+def _fails_on_two(batch):
+    if batch == 2:
+        raise ValueError("batch two")
+    return batch
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, town_a):
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes are used on PostgreSQL only")
+    towns = [town_a, TownFactory(), TownFactory()]
+    villages = [VillageFactory(town=towns[n // 2]) for n in range(5)]  # 2 + 2 + 1
+    for village in villages:
+        enter(village, ruleset, "cooperatives_led", MARCH, 1)
+    enter(villages[0], ruleset, "collective_income", MARCH, 90000, status="draft")
+    assert parallel.can_fork()
+    seen = []
+    stored = services.recompute(Village.objects.all(), MARCH, workers=2, batch_size=2,
+                                progress=lambda done, total: seen.append((done, total)))
+    assert stored == 10
+    assert [total for _done, total in seen] == [5, 5, 5] and seen[-1][0] == 5
+    assert Assessment.objects.filter(month=MARCH).count() == 10
+    assert VillageStatus.objects.filter(month=MARCH).count() == 10
+    county = UnitMonthSummary.objects.get(prefix=town_a.code[:6], month=MARCH, kind="official")
+    assert (county.villages, county.assessed) == (5, 5)
+    assert sorted(UnitMonthSummary.objects.filter(depth=9, month=MARCH, kind="preview")
+                  .values_list("assessed", flat=True)) == [1, 2, 2]
+    preview = Assessment.objects.preview().get(village=villages[0], month=MARCH)
+    official = Assessment.objects.official().get(village=villages[0], month=MARCH)
+    assert preview.result["indicators"]["collective_income"]["reported"] is True
+    assert official.result["indicators"]["collective_income"]["reported"] is False
+    with pytest.raises(ValueError, match="batch two"):
+        parallel.run(_fails_on_two, [1, 2, 3], workers=2)
+
+
+def test_decimals_are_stored_without_exponents():
+    assert storage.jsonable([Decimal("1E+2"), Decimal("72.50"), date(2026, 3, 1)]) == \
+        ["100", "72.5", "2026-03-01"]
+
+
+@pytest.mark.django_db
+def test_a_preview_without_drafts_is_stored_as_a_copy_of_the_official_result(
+        ruleset, village_a, village_b):
+    enter(village_a, ruleset, "cooperatives_led", MARCH, 2)
+    enter(village_b, ruleset, "cooperatives_led", MARCH, 2)
+    enter(village_b, ruleset, "collective_income", MARCH, 50000, status="submitted")
+    services.recompute(Village.objects.all(), MARCH)
+    rows = {(a.village_id, a.kind): a for a in Assessment.objects.filter(month=MARCH)}
+    assert rows[village_a.pk, "preview"].result == rows[village_a.pk, "official"].result
+    assert rows[village_a.pk, "preview"].scores == rows[village_a.pk, "official"].scores
+    assert rows[village_b.pk, "preview"].result != rows[village_b.pk, "official"].result
+
+
+@pytest.mark.django_db
+def test_results_are_compressed_with_lz4_where_the_server_has_it():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        if not storage.has_lz4(cursor):
+            pytest.skip("this PostgreSQL has no lz4")
+        cursor.execute("SELECT attcompression FROM pg_attribute WHERE attname = 'result' "
+                       "AND attrelid = 'scoring_assessment'::regclass")
+        assert cursor.fetchone()[0] == "l"
