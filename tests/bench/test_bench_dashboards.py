@@ -158,7 +158,7 @@ def _write_figures(lines: list[str]) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
     section = "## Dashboards\n\n" + "\n".join(lines) + "\n"
     pattern = re.compile(r"## Dashboards\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) \
+    text = pattern.sub(lambda _m: section, text) if pattern.search(text) \
         else text.rstrip("\n") + "\n\n" + section
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
