@@ -18,10 +18,10 @@ import orjson
 from django.db import transaction
 from django.dispatch import Signal
 
-from scoring import engine, parallel, storage
+from scoring import engine, parallel, resultjson, storage
 from scoring.models import Assessment, AssessmentKind, Indicator, RuleSet, ValueKind
 from scoring.progress.models import Entry, EntryStatus, Evidence
-from scoring.storage import jsonable  # noqa: F401  (callers import it from here)
+from scoring.resultjson import jsonable  # noqa: F401  (callers import it from here)
 
 # Sent after assessments were stored, with kwargs `village_ids` (list[int]), `month` (date)
 # and `scope`. A recompute sends it once per batch with scope "villages" and `results`
@@ -104,7 +104,7 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
     entries = Entry.objects.filter(
         village_id__in=list(village_ids), indicator_id__in=list(indicators),
         month__gte=date(ruleset.year, 1, 1), month__lte=month,
-    ).exclude(status=EntryStatus.RETURNED)
+    ).exclude(status=EntryStatus.RETURNED).order_by()  # the model's ordering joins villages
     rows = entries.values_list("id", "village_id", "indicator_id", "month", "value_number",
                                "value_bool", "value_choice", "carried", "status")
     evidence = _evidence_of(entries)
@@ -148,8 +148,8 @@ def _evidence_of(entries) -> dict[int, tuple[engine.EvidenceInput, ...]]:
     found: dict[int, list[engine.EvidenceInput]] = defaultdict(list)
     EvidenceInput = engine.EvidenceInput
     for entry_id, evidence_id, kind, month in Evidence.objects.filter(
-            entry__in=entries.values("id")).values_list("entry_id", "id", "kind",
-                                                        "entry__month"):
+            entry__in=entries.values("id")).order_by().values_list(
+            "entry_id", "id", "kind", "entry__month"):
         found[entry_id].append(EvidenceInput(evidence_id, kind, month))
     return {entry_id: tuple(items) for entry_id, items in found.items()}
 
@@ -190,8 +190,8 @@ def evaluate_village(village, month: date, *, official: bool = True
 
 
 def result_json(result: engine.VillageResult, spec: engine.RuleSetSpec) -> dict:
-    """The JSON stored in Assessment.result (see `storage.result_bytes`), as data."""
-    return orjson.loads(storage.result_bytes(result, storage.combines_of(spec)))
+    """The JSON stored in Assessment.result (see `resultjson.result_bytes`), as data."""
+    return orjson.loads(resultjson.result_bytes(result, resultjson.combines_of(spec)))
 
 
 def recompute(villages, month: date, *, batch_size: int = 250, workers: int | None = None,
@@ -314,18 +314,18 @@ def _recompute_batch(batch: tuple[int, list[int], date]) -> int:
 def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> int:
     ruleset = RuleSet.objects.select_related("issuer").get(pk=ruleset_id)
     spec = spec_of(ruleset)
-    combines = storage.combines_of(spec)
+    combines = resultjson.combines_of(spec)
     official, preview, differs = cycle_inputs(village_ids, ruleset, month)
     rows, results = [], {}
     for village_id in village_ids:
         result = engine.evaluate_grouped(spec, official.get(village_id, {}), month)
         results[village_id, AssessmentKind.OFFICIAL] = result
         rows.append(storage.row(village_id, month, AssessmentKind.OFFICIAL, ruleset.pk,
-                                result, storage.result_bytes(result, combines)))
+                                result, resultjson.result_bytes(result, combines)))
         data = None  # the preview equals the official result: stored as a copy of it
         if village_id in differs:  # drafts or submitted entries: judge them too
             result = engine.evaluate_grouped(spec, preview[village_id], month)
-            data = storage.result_bytes(result, combines)
+            data = resultjson.result_bytes(result, combines)
         results[village_id, AssessmentKind.PREVIEW] = result
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,
                                 result, data))

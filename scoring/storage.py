@@ -1,16 +1,14 @@
-"""Engine results as stored JSON, and the bulk upsert of Assessment rows.
+"""The bulk upsert of Assessment rows.
 
-A province recompute writes ~90,000 rows, so both halves are on the hot path. Results
-are serialised by orjson straight from the engine's dataclasses (the generic Python walk
-cost more than the engine itself), and on PostgreSQL rows are loaded with COPY into a
-temporary table and upserted from there in one statement.
+A province recompute writes ~90,000 rows. On PostgreSQL they are loaded with COPY into
+a temporary table and upserted from there; results arrive as JSON text already
+(scoring/resultjson.py).
 """
 
 from __future__ import annotations
 
 import io
 from datetime import date
-from decimal import Decimal
 from typing import NamedTuple
 
 import orjson
@@ -18,54 +16,6 @@ from django.db import connection, transaction
 
 from scoring import engine
 from scoring.models import Assessment
-
-# Combines whose result is not simply the latest value: their per-month inputs are kept
-# in the stored trace so that a printout can show how the value was reached.
-_TRACED_COMBINES = frozenset({"sum", "avg", "min", "max", "every_month"})
-
-
-def _default(value):
-    """orjson hook for what it does not know: Decimals as strings, "100" never "1E+2"."""
-    if type(value) is Decimal:
-        if value == value.to_integral_value():
-            return str(int(value))
-        return str(value.normalize())
-    raise TypeError(type(value).__name__)
-
-
-def dumps(value) -> bytes:
-    """JSON of engine values: dataclasses as objects, tuples as lists, dates as ISO."""
-    return orjson.dumps(value, default=_default)
-
-
-def jsonable(value):
-    """Engine values as plain JSON data (what Assessment.result and snapshots hold)."""
-    return orjson.loads(dumps(value))
-
-
-def result_bytes(result: engine.VillageResult, combines: dict[str, str]) -> bytes:
-    """The stored JSON of a result: everything the pages word, with a slim trace.
-
-    The trace names the rule set, month, evidence and ignored codes; per-month inputs are
-    kept only for indicators that combine several months (`combines`: code -> combine),
-    as [month number, value] pairs. For a `latest` indicator the indicator's value is
-    the input, and the entries themselves stay in the database.
-    """
-    trace = result.trace
-    inputs = {code: [(e.month.month, e.value) for e in items]
-              for code, items in trace.inputs.items() if combines.get(code) in _TRACED_COMBINES}
-    return dumps({
-        "level": result.level, "level_label": result.level_label, "stars": result.stars,
-        "indicators": result.indicators, "gaps": result.gaps, "at_risk": result.at_risk,
-        "not_reported": result.not_reported,
-        "trace": {"ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
-                  "month": trace.month, "inputs": inputs,
-                  "evidence_ids": trace.evidence_ids, "ignored": trace.ignored},
-    })
-
-
-def combines_of(spec: engine.RuleSetSpec) -> dict[str, str]:
-    return {ind.code: ind.combine for ind in spec.indicators}
 
 
 class Row(NamedTuple):

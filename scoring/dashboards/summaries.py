@@ -35,8 +35,9 @@ def status_from(village_id: int, code: str, month: date, kind: str, level: int,
     return VillageStatus(
         village_id=village_id, code=code, month=month, kind=kind, level=level, stars=stars,
         total_score=sum(int(v) for v in (scores or {}).values()), scores=scores or {},
-        distance={g["star"]: int(g.get("total_changes") or len(g["changes"])) for g in gaps},
-        gaps={g["star"]: [c["indicator"] for c in g["changes"]] for g in gaps})
+        distance={g["star"]: int(g.get("total_changes") or len(g.get("changes", [])))
+                  for g in gaps},
+        gaps={g["star"]: [c["indicator"] for c in g.get("changes", [])] for g in gaps})
 
 
 def status_of_result(village_id: int, code: str, month: date, kind: str,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from scoring import engine, parallel, services, storage
+from scoring import engine, parallel, resultjson, services, storage
 from scoring.dashboards.models import UnitMonthSummary, VillageStatus
 from scoring.models import Assessment
 from tests.factories import TownFactory, VillageFactory, enter
@@ -28,7 +28,10 @@ def test_the_stored_result_is_the_live_result_with_a_slim_trace(ruleset, village
     services.recompute(Village.objects.all(), MARCH)
     stored = Assessment.objects.official().get(village=village_a, month=MARCH).result
     live = services.jsonable(services.evaluate_village(village_a, MARCH))
-    assert _without_trace(stored) == _without_trace(live)
+    assert _without_trace(resultjson.expand(stored)) == _without_trace(live)
+    # Stored lean: no member is null, [] or {} (expand puts them back).
+    assert all(value not in (None, [], {}) for item in stored["indicators"].values()
+               for value in item.values())
     assert stored["indicators"]["collective_income"]["value"] == "60000"
     # Month inputs only where several months combine (sum); "latest" needs its value only.
     assert stored["trace"]["inputs"] == {"collective_income": [[3, "60000"]],
@@ -111,7 +114,7 @@ def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, to
 
 
 def test_decimals_are_stored_without_exponents():
-    assert storage.jsonable([Decimal("1E+2"), Decimal("72.50"), date(2026, 3, 1)]) == \
+    assert resultjson.jsonable([Decimal("1E+2"), Decimal("72.50"), date(2026, 3, 1)]) == \
         ["100", "72.5", "2026-03-01"]
 
 
@@ -138,3 +141,9 @@ def test_results_are_compressed_with_lz4_where_the_server_has_it():
         cursor.execute("SELECT attcompression FROM pg_attribute WHERE attname = 'result' "
                        "AND attrelid = 'scoring_assessment'::regclass")
         assert cursor.fetchone()[0] == "l"
+
+
+def test_compaction_leaves_out_empty_members_but_never_touches_strings():
+    text = b'{"a":"x,\\"b\\":null","c":null,"d":[],"e":{"f":null},"g":[{"h":{}}],"i":0}'
+    assert resultjson.compact(text) == b'{"a":"x,\\"b\\":null","e":{},"g":[{}],"i":0}'
+    assert resultjson.compact(b'{"a":null}') == b"{}"

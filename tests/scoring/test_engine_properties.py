@@ -4,6 +4,7 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -273,3 +274,16 @@ def test_negated_comparisons_are_true_exactly_when_the_original_is_false():
         threshold = ("县级",) if comparison == "in" else Decimal(5)
         for value in ("县级", "无") if comparison == "in" else (4, 5, 6):
             assert holds(negated, value, threshold) is not holds(comparison, value, threshold)
+
+
+@given(case=cases())
+def test_a_stored_result_reads_back_whole(case):
+    from scoring import resultjson
+    spec, entries, month = case
+    result = evaluate(spec, entries, month)
+    stored = orjson.loads(resultjson.result_bytes(result, resultjson.combines_of(spec)))
+    full = resultjson.jsonable(result)
+    expanded = resultjson.expand(stored)
+    assert {k: v for k, v in expanded.items() if k != "trace"} == \
+        {k: v for k, v in full.items() if k != "trace"}
+    assert expanded["trace"]["evidence_ids"] == full["trace"]["evidence_ids"]
