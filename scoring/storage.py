@@ -76,7 +76,7 @@ def _orm_upsert(rows: list[Row]) -> None:
 _LOAD_TABLE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (
     village_id integer, month date, kind varchar(10), ruleset_id integer, level smallint,
-    stars varchar(60), scores jsonb, result jsonb {compression})"""
+    stars varchar(60), scores jsonb, result json {compression})"""
 _UPSERT = """
 INSERT INTO scoring_assessment
     (village_id, month, kind, ruleset_id, level, stars, scores, result, computed_at)
