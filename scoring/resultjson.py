@@ -1,15 +1,14 @@
-"""Engine results as JSON: what Assessment.result stores, and reading it back whole.
+"""Engine results as JSON: what Assessment.result stores.
 
-A province recompute stores ~90,000 results, and PostgreSQL's work is mostly parsing
-their JSON into jsonb, so the stored form is lean: serialised by orjson straight from
-the engine's dataclasses, with members that are null, [] or {} left out and a slim
-trace. `expand` puts the left-out members back, so readers see every field.
+A province recompute stores ~90,000 results, so they are serialised by orjson straight
+from the engine's dataclasses (a generic Python walk cost more than the engine itself),
+with a slim trace. (Leaving out null and empty members was tried: it saved a quarter of
+the bytes, but with results stored as `json` the saving in PostgreSQL was smaller than
+the cost of stripping them.)
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from decimal import Decimal
 
 import orjson
@@ -49,17 +48,6 @@ def jsonable(value):
     return orjson.loads(dumps(value))
 
 
-# An empty member: `"key":null`, `"key":[]` or `"key":{}`. A quote inside a JSON string is
-# always escaped, so `,"` or `{"` followed by a bare key can only be structure.
-_EMPTY_AFTER_COMMA = re.compile(rb',"[a-z_]+":(?:null|\[\]|\{\})(?=[,}])')
-_EMPTY_FIRST = re.compile(rb'(?<=\{)"[a-z_]+":(?:null|\[\]|\{\})(?:,|(?=\}))')
-
-
-def compact(data: bytes) -> bytes:
-    """Leave out the empty members of compact JSON (orjson's output)."""
-    return _EMPTY_FIRST.sub(b"", _EMPTY_AFTER_COMMA.sub(b"", data))
-
-
 def result_bytes(result: engine.VillageResult, combines: dict[str, str]) -> bytes:
     """The stored JSON of a result: everything the pages word, with a slim trace.
 
@@ -71,60 +59,15 @@ def result_bytes(result: engine.VillageResult, combines: dict[str, str]) -> byte
     trace = result.trace
     inputs = {code: [(e.month.month, e.value) for e in items]
               for code, items in trace.inputs.items() if combines.get(code) in _TRACED_COMBINES}
-    return compact(dumps({
+    return dumps({
         "level": result.level, "level_label": result.level_label, "stars": result.stars,
         "indicators": result.indicators, "gaps": result.gaps, "at_risk": result.at_risk,
         "not_reported": result.not_reported,
         "trace": {"ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
                   "month": trace.month, "inputs": inputs,
                   "evidence_ids": trace.evidence_ids, "ignored": trace.ignored},
-    }))
+    })
 
 
 def combines_of(spec: engine.RuleSetSpec) -> dict[str, str]:
     return {ind.code: ind.combine for ind in spec.indicators}
-
-
-# ------------------------------------------------------------------------ reading back
-
-
-def _template(cls) -> dict:
-    """Each field's empty JSON value: None where the field may be None, else [] for
-    tuples and {} for dicts (what `compact` leaves out)."""
-    def empty(annotation: str):
-        if "None" in annotation or annotation in ("Value", "Threshold", "object"):
-            return None
-        if annotation.startswith("tuple"):
-            return []
-        return {} if annotation.startswith("dict") else None
-    return {f.name: empty(str(f.type)) for f in dataclasses.fields(cls)}
-
-
-_RESULT = {**_template(engine.VillageResult), "trace": {}}
-_TRACE = {"ruleset_id": None, "ruleset_version": 1, "month": None, "inputs": {},
-          "evidence_ids": {}, "ignored": []}
-_STAR, _INDICATOR, _REASON = (_template(engine.StarResult), _template(engine.IndicatorResult),
-                              _template(engine.Reason))
-_GAP, _CHANGE, _RISK = (_template(engine.StarGap), _template(engine.Change),
-                        _template(engine.RiskItem))
-
-
-def _with_reasons(template: dict, item: dict) -> dict:
-    full = {**template, **item}
-    full["reasons"] = [{**_REASON, **r} for r in full["reasons"]]
-    return full
-
-
-def expand(data: dict | None) -> dict | None:
-    """A stored result with every member its engine dataclass has (see `compact`)."""
-    if not data:
-        return data
-    full = {**_RESULT, **data}
-    full["stars"] = {code: _with_reasons(_STAR, star) for code, star in full["stars"].items()}
-    full["indicators"] = {code: _with_reasons(_INDICATOR, item)
-                          for code, item in full["indicators"].items()}
-    full["gaps"] = [{**_GAP, **gap, "changes": [{**_CHANGE, **c} for c in gap.get("changes", [])]}
-                    for gap in full["gaps"]]
-    full["at_risk"] = [{**_RISK, **risk} for risk in full["at_risk"]]
-    full["trace"] = {**_TRACE, **full["trace"]}
-    return full

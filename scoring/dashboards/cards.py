@@ -180,7 +180,7 @@ def star_card(village, month: date, kind: str = AssessmentKind.OFFICIAL) -> Star
     stored = (Assessment.objects.filter(village=village, month=month, kind=kind)
               .only("result", "ruleset_id").first())
     if stored is not None:
-        result, ruleset_id = stored.full_result, stored.ruleset_id
+        result, ruleset_id = stored.result, stored.ruleset_id
     else:
         live = services.evaluate_village(village, month,
                                          official=kind == AssessmentKind.OFFICIAL)

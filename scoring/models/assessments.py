@@ -8,7 +8,6 @@ that dashboards aggregate rows without opening the JSON result.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from scoring.resultjson import expand
 from wuxing.accounts.access import ScopedQuerySet
 
 
@@ -81,11 +80,6 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village} {self.month:%Y-%m} L{self.level}"
-
-    @property
-    def full_result(self) -> dict:
-        """The stored result with the members left out as empty put back (resultjson)."""
-        return expand(self.result)
 
     @property
     def earned(self) -> list[str]:

@@ -33,14 +33,14 @@ def test_saving_an_entry_recomputes_its_month_on_commit(ruleset, village_a,
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         enter(village_a, ruleset, "criminal_cases", MARCH, 0)
     assert len(_recomputes(callbacks)) == 1
-    assert _official(village_a, MARCH).full_result["indicators"]["criminal_cases"]["reported"]
+    assert _official(village_a, MARCH).result["indicators"]["criminal_cases"]["reported"]
 
 
 def test_a_march_change_also_recomputes_later_months_that_have_assessments(
         ruleset, village_a, django_capture_on_commit_callbacks):
     entry = enter(village_a, ruleset, "criminal_cases", MARCH, 0)
     services.recompute(Village.objects.all(), APRIL)
-    assert _official(village_a, APRIL).full_result["indicators"]["criminal_cases"][
+    assert _official(village_a, APRIL).result["indicators"]["criminal_cases"][
         "veto_hit"] is False
     assert receivers.months_to_recompute(village_a.pk, MARCH) == [MARCH, APRIL]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -50,7 +50,7 @@ def test_a_march_change_also_recomputes_later_months_that_have_assessments(
     assert [c.key for c in _recomputes(callbacks)] == [(village_a.pk, MARCH),
                                                         (village_a.pk, APRIL)]
     april = _official(village_a, APRIL)
-    assert april.full_result["indicators"]["criminal_cases"]["veto_hit"] is True
+    assert april.result["indicators"]["criminal_cases"]["veto_hit"] is True
     assert not Assessment.objects.filter(month=MAY).exists()
 
 
@@ -63,25 +63,25 @@ def test_evidence_saved_and_deleted_recompute_the_entry_month(
         ruleset, village_a, django_capture_on_commit_callbacks):
     entry = enter(village_a, ruleset, "civilised_households", MARCH, 85)
     services.recompute(Village.objects.all(), MARCH)
-    assert _official(village_a, MARCH).full_result["indicators"]["civilised_households"][
+    assert _official(village_a, MARCH).result["indicators"]["civilised_households"][
         "evidence_missing"] == {"document": 1}
     with django_capture_on_commit_callbacks(execute=True):
         evidence = Evidence.objects.create(entry=entry, kind="document", file="x.pdf")
-    assert _official(village_a, MARCH).full_result["indicators"]["civilised_households"][
+    assert _official(village_a, MARCH).result["indicators"]["civilised_households"][
         "evidence_missing"] == {}
     with django_capture_on_commit_callbacks(execute=True):
         evidence.delete()
-    assert _official(village_a, MARCH).full_result["indicators"]["civilised_households"][
+    assert _official(village_a, MARCH).result["indicators"]["civilised_households"][
         "evidence_missing"] == {"document": 1}
 
 
 def test_deleting_an_entry_recomputes(ruleset, village_a, django_capture_on_commit_callbacks):
     entry = enter(village_a, ruleset, "criminal_cases", MARCH, 3)
     services.recompute(Village.objects.all(), MARCH)
-    assert _official(village_a, MARCH).full_result["indicators"]["criminal_cases"]["veto_hit"]
+    assert _official(village_a, MARCH).result["indicators"]["criminal_cases"]["veto_hit"]
     with django_capture_on_commit_callbacks(execute=True):
         entry.delete()
-    assert not _official(village_a, MARCH).full_result["indicators"]["criminal_cases"]["reported"]
+    assert not _official(village_a, MARCH).result["indicators"]["criminal_cases"]["reported"]
 
 
 @time_machine.travel("2026-05-20 10:00 +0800", tick=False)
