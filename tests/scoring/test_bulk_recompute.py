@@ -140,3 +140,24 @@ def test_results_are_stored_as_json_compressed_with_lz4_where_the_server_has_it(
         assert column_type == "json"
         if storage.has_lz4(cursor):
             assert compression == "l"
+
+
+@pytest.mark.django_db
+def test_many_statuses_are_stored_and_replaced_through_copy(ruleset, town_a):
+    from scoring.dashboards import summaries
+    villages = VillageFactory.create_batch(60, town=town_a)  # 120 statuses: the COPY path
+    for n, village in enumerate(villages):
+        enter(village, ruleset, "cooperatives_led", MARCH, n % 3)
+    services.recompute(Village.objects.all(), MARCH)
+    enter(villages[0], ruleset, "collective_income", MARCH, 150000)
+    services.recompute(Village.objects.all(), MARCH)  # a second time: updates
+    stored = {(s.village_id, s.kind): (s.code, s.level, s.stars, s.total_score, s.scores,
+                                       s.distance, s.gaps)
+              for s in VillageStatus.objects.filter(month=MARCH)}
+    expected = {(s.village_id, s.kind): (s.code, s.level, s.stars, s.total_score, s.scores,
+                                         s.distance, s.gaps)
+                for s in (summaries.status_from(*row) for row in summaries._assessment_rows(
+                    Assessment.objects.filter(month=MARCH)))}
+    assert len(stored) == 120
+    assert stored == expected
+    assert stored[villages[0].pk, "official"][4]["industry"] > 0
