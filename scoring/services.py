@@ -95,9 +95,10 @@ Grouped = dict[int, dict[str, list[engine.EntryInput]]]
 
 
 def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
-                 ) -> tuple[Grouped, Grouped, set[int]]:
+                 ) -> tuple[Grouped, Grouped, dict[int, set[str]]]:
     """Official (verified) and preview (all but returned) inputs per village for the cycle
-    up to `month`, grouped by indicator, and the villages whose two differ. Two queries
+    up to `month`, grouped by indicator, and for the villages whose two differ, the
+    indicators with unverified entries. Two queries
     for any number of villages: the entries (no joins: indicator codes come from a
     per-rule-set map), and their evidence through a subquery rather than a list of ids."""
     indicators = _indicator_map(ruleset)
@@ -110,7 +111,7 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
     evidence = _evidence_of(entries)
     official: Grouped = defaultdict(dict)
     preview: Grouped = defaultdict(dict)
-    differs: set[int] = set()
+    differs: dict[int, set[str]] = defaultdict(set)
     verified, bool_kind, choice_kind = EntryStatus.VERIFIED, ValueKind.BOOL, ValueKind.CHOICE
     EntryInput, no_evidence = engine.EntryInput, ()
     for (entry_id, village_id, indicator_id, month_, number, boolean, choice, carried,
@@ -131,7 +132,7 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
             else:
                 by_code[code] = [item]
         else:
-            differs.add(village_id)
+            differs[village_id].add(code)
     for grouped in (official, preview):
         for by_code in grouped.values():
             for items in by_code.values():
@@ -324,7 +325,8 @@ def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> in
                                 result, resultjson.result_bytes(result, combines)))
         data = None  # the preview equals the official result: stored as a copy of it
         if village_id in differs:  # drafts or submitted entries: judge them too
-            result = engine.evaluate_grouped(spec, preview[village_id], month)
+            result = engine.evaluate_grouped(spec, preview[village_id], month, like=result,
+                                             changed=differs[village_id])
             data = resultjson.result_bytes(result, combines)
         results[village_id, AssessmentKind.PREVIEW] = result
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,

@@ -60,12 +60,18 @@ def test_grouped_inputs_judge_exactly_like_a_flat_list(ruleset, village_a):
     enter(village_a, ruleset, "member_points_rate", MARCH, 95)
     spec = services.spec_of(ruleset)
     official, preview, differs = services.cycle_inputs([village_a.pk], ruleset, MARCH)
-    assert differs == {village_a.pk}
+    assert differs == {village_a.pk: {"criminal_cases"}}
     assert [e.month.month for e in preview[village_a.pk]["meetings_held"]] == [1, 2]
     flat = services.engine_inputs([village_a.pk], ruleset, MARCH, official=False)
-    assert engine.evaluate_grouped(spec, preview[village_a.pk], MARCH) == \
-        engine.evaluate(spec, flat[village_a.pk], MARCH)
+    judged = engine.evaluate(spec, flat[village_a.pk], MARCH)
+    assert engine.evaluate_grouped(spec, preview[village_a.pk], MARCH) == judged
     assert "criminal_cases" not in official[village_a.pk]
+    # The preview judged from the official result, re-judging only the changed indicator.
+    base = engine.evaluate_grouped(spec, official[village_a.pk], MARCH)
+    assert not base.indicators["criminal_cases"].veto_hit
+    assert engine.evaluate_grouped(spec, preview[village_a.pk], MARCH, like=base,
+                                   changed={"criminal_cases"}) == judged
+    assert judged.indicators["criminal_cases"].veto_hit
 
 
 @pytest.mark.django_db
