@@ -15,9 +15,6 @@ import orjson
 
 from scoring import engine
 
-# Combines whose result is not simply the latest value: their per-month inputs are kept
-# in the stored trace so that a printout can show how the value was reached.
-_TRACED_COMBINES = frozenset({"sum", "avg", "min", "max", "every_month"})
 _DECIMAL_TEXT: dict[Decimal, str] = {}
 
 
@@ -48,26 +45,20 @@ def jsonable(value):
     return orjson.loads(dumps(value))
 
 
-def result_bytes(result: engine.VillageResult, combines: dict[str, str]) -> bytes:
+def result_bytes(result: engine.VillageResult) -> bytes:
     """The stored JSON of a result: everything the pages word, with a slim trace.
 
-    The trace names the rule set, month, evidence and ignored codes; per-month inputs are
-    kept only for indicators that combine several months (`combines`: code -> combine),
-    as [month number, value] pairs. For a `latest` indicator the indicator's value is
-    the input, and the entries themselves stay in the database.
+    The stored trace names the rule set and its version, the month and the entry codes
+    that matched no indicator. The inputs are in the result already: each indicator's
+    value (combined over the cycle) and evidence ids. The per-month entries stay in the
+    database (a review snapshot freezes them); repeating them here was a fifth of the
+    serialisation time of a county.
     """
     trace = result.trace
-    inputs = {code: [(e.month.month, e.value) for e in items]
-              for code, items in trace.inputs.items() if combines.get(code) in _TRACED_COMBINES}
     return dumps({
         "level": result.level, "level_label": result.level_label, "stars": result.stars,
         "indicators": result.indicators, "gaps": result.gaps, "at_risk": result.at_risk,
         "not_reported": result.not_reported,
         "trace": {"ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
-                  "month": trace.month, "inputs": inputs,
-                  "evidence_ids": trace.evidence_ids, "ignored": trace.ignored},
+                  "month": trace.month, "ignored": trace.ignored},
     })
-
-
-def combines_of(spec: engine.RuleSetSpec) -> dict[str, str]:
-    return {ind.code: ind.combine for ind in spec.indicators}

@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 
-import orjson
 from django.db import transaction
 from django.dispatch import Signal
 
@@ -190,11 +189,6 @@ def evaluate_village(village, month: date, *, official: bool = True
     return engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month)
 
 
-def result_json(result: engine.VillageResult, spec: engine.RuleSetSpec) -> dict:
-    """The JSON stored in Assessment.result (see `resultjson.result_bytes`), as data."""
-    return orjson.loads(resultjson.result_bytes(result, resultjson.combines_of(spec)))
-
-
 def recompute(villages, month: date, *, batch_size: int = 250, workers: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> int:
     """Evaluate and store official and preview assessments for the villages; returns rows.
@@ -315,19 +309,18 @@ def _recompute_batch(batch: tuple[int, list[int], date]) -> int:
 def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> int:
     ruleset = RuleSet.objects.select_related("issuer").get(pk=ruleset_id)
     spec = spec_of(ruleset)
-    combines = resultjson.combines_of(spec)
     official, preview, differs = cycle_inputs(village_ids, ruleset, month)
     rows, results = [], {}
     for village_id in village_ids:
         result = engine.evaluate_grouped(spec, official.get(village_id, {}), month)
         results[village_id, AssessmentKind.OFFICIAL] = result
         rows.append(storage.row(village_id, month, AssessmentKind.OFFICIAL, ruleset.pk,
-                                result, resultjson.result_bytes(result, combines)))
+                                result, resultjson.result_bytes(result)))
         data = None  # the preview equals the official result: stored as a copy of it
         if village_id in differs:  # drafts or submitted entries: judge them too
             result = engine.evaluate_grouped(spec, preview[village_id], month, like=result,
                                              changed=differs[village_id])
-            data = resultjson.result_bytes(result, combines)
+            data = resultjson.result_bytes(result)
         results[village_id, AssessmentKind.PREVIEW] = result
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,
                                 result, data))

@@ -168,8 +168,7 @@ def test_bench_recompute():
     official, _preview, _differs = services.cycle_inputs(ids, ruleset, DECEMBER)
     engine_s, results = _best_of(3, lambda: [
         engine.evaluate_grouped(spec, official.get(v, {}), DECEMBER) for v in ids])
-    combines = resultjson.combines_of(spec)
-    json_s, _ = _best_of(3, lambda: [resultjson.result_bytes(r, combines) for r in results])
+    json_s, _ = _best_of(3, lambda: [resultjson.result_bytes(r) for r in results])
 
     workers = parallel.default_workers()
     load_before = os.getloadavg()[0]

@@ -30,9 +30,9 @@ def test_the_stored_result_is_the_live_result_with_a_slim_trace(ruleset, village
     live = services.jsonable(services.evaluate_village(village_a, MARCH))
     assert _without_trace(stored) == _without_trace(live)
     assert stored["indicators"]["collective_income"]["value"] == "60000"
-    # Month inputs only where several months combine (sum); "latest" needs its value only.
-    assert stored["trace"]["inputs"] == {"collective_income": [[3, "60000"]],
-                                         "road_hardening": [[1, "4000"], [3, "2500.5"]]}
+    # The stored trace is slim: the inputs are the indicators' values and evidence ids.
+    assert stored["indicators"]["road_hardening"]["value"] == "6500.5"
+    assert set(stored["trace"]) == {"ruleset_id", "ruleset_version", "month", "ignored"}
     assert stored["trace"]["ruleset_id"] == ruleset.pk
     assert stored["trace"]["month"] == "2026-03-01"
 
