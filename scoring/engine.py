@@ -807,20 +807,28 @@ def evaluate(ruleset: RuleSetSpec, entries: Iterable[EntryInput], month: date) -
 
 
 def evaluate_grouped(ruleset: RuleSetSpec, grouped: dict[str, list[EntryInput]],
-                     month: date) -> VillageResult:
+                     month: date, *, like: VillageResult | None = None,
+                     changed: Iterable[str] = ()) -> VillageResult:
     """:func:`evaluate` for callers that load in bulk and group as they read.
 
     `grouped` maps indicator codes of the rule set to their entries of the cycle up to
     `month` (January..month, nothing else), each list ordered by month. Skipping the
     per-entry filtering and grouping is most of what a bulk recompute saves here.
+
+    `like`: a result for the same rule set and month whose inputs differ from `grouped`
+    only for the indicators in `changed` (a preview next to the official result); the
+    other indicators' judgements are taken from it rather than judged again.
     """
-    return _evaluate(_compile(ruleset), grouped, month_start(month), ())
+    return _evaluate(_compile(ruleset), grouped, month_start(month), (), like, set(changed))
 
 
 def _evaluate(compiled: _Compiled, grouped: dict[str, list[EntryInput]], month: date,
-              ignored: tuple[str, ...]) -> VillageResult:
+              ignored: tuple[str, ...], like: VillageResult | None = None,
+              changed: set[str] | None = None) -> VillageResult:
     ruleset = compiled.spec
-    results = {ind.code: _judge(ind, grouped.get(ind.code, []), month.year, month.month)
+    same = like.indicators if like is not None else {}
+    results = {ind.code: same[ind.code] if ind.code in same and ind.code not in changed
+               else _judge(ind, grouped.get(ind.code, []), month.year, month.month)
                for ind in ruleset.indicators}
     stars = {code: _judge_star(ruleset.stars[code], compiled.by_star[code], results)
              for code in STAR_CODES}

@@ -14,14 +14,13 @@ from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 
-import orjson
 from django.db import transaction
 from django.dispatch import Signal
 
-from scoring import engine, parallel, storage
+from scoring import engine, parallel, resultjson, storage
 from scoring.models import Assessment, AssessmentKind, Indicator, RuleSet, ValueKind
 from scoring.progress.models import Entry, EntryStatus, Evidence
-from scoring.storage import jsonable  # noqa: F401  (callers import it from here)
+from scoring.resultjson import jsonable  # noqa: F401  (callers import it from here)
 
 # Sent after assessments were stored, with kwargs `village_ids` (list[int]), `month` (date)
 # and `scope`. A recompute sends it once per batch with scope "villages" and `results`
@@ -95,22 +94,23 @@ Grouped = dict[int, dict[str, list[engine.EntryInput]]]
 
 
 def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
-                 ) -> tuple[Grouped, Grouped, set[int]]:
+                 ) -> tuple[Grouped, Grouped, dict[int, set[str]]]:
     """Official (verified) and preview (all but returned) inputs per village for the cycle
-    up to `month`, grouped by indicator, and the villages whose two differ. Two queries
+    up to `month`, grouped by indicator, and for the villages whose two differ, the
+    indicators with unverified entries. Two queries
     for any number of villages: the entries (no joins: indicator codes come from a
     per-rule-set map), and their evidence through a subquery rather than a list of ids."""
     indicators = _indicator_map(ruleset)
     entries = Entry.objects.filter(
         village_id__in=list(village_ids), indicator_id__in=list(indicators),
         month__gte=date(ruleset.year, 1, 1), month__lte=month,
-    ).exclude(status=EntryStatus.RETURNED)
+    ).exclude(status=EntryStatus.RETURNED).order_by()  # the model's ordering joins villages
     rows = entries.values_list("id", "village_id", "indicator_id", "month", "value_number",
                                "value_bool", "value_choice", "carried", "status")
     evidence = _evidence_of(entries)
     official: Grouped = defaultdict(dict)
     preview: Grouped = defaultdict(dict)
-    differs: set[int] = set()
+    differs: dict[int, set[str]] = defaultdict(set)
     verified, bool_kind, choice_kind = EntryStatus.VERIFIED, ValueKind.BOOL, ValueKind.CHOICE
     EntryInput, no_evidence = engine.EntryInput, ()
     for (entry_id, village_id, indicator_id, month_, number, boolean, choice, carried,
@@ -131,7 +131,7 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
             else:
                 by_code[code] = [item]
         else:
-            differs.add(village_id)
+            differs[village_id].add(code)
     for grouped in (official, preview):
         for by_code in grouped.values():
             for items in by_code.values():
@@ -148,8 +148,8 @@ def _evidence_of(entries) -> dict[int, tuple[engine.EvidenceInput, ...]]:
     found: dict[int, list[engine.EvidenceInput]] = defaultdict(list)
     EvidenceInput = engine.EvidenceInput
     for entry_id, evidence_id, kind, month in Evidence.objects.filter(
-            entry__in=entries.values("id")).values_list("entry_id", "id", "kind",
-                                                        "entry__month"):
+            entry__in=entries.values("id")).order_by().values_list(
+            "entry_id", "id", "kind", "entry__month"):
         found[entry_id].append(EvidenceInput(evidence_id, kind, month))
     return {entry_id: tuple(items) for entry_id, items in found.items()}
 
@@ -187,11 +187,6 @@ def evaluate_village(village, month: date, *, official: bool = True
         return None
     inputs = engine_inputs([village.pk], ruleset, month, official=official)
     return engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month)
-
-
-def result_json(result: engine.VillageResult, spec: engine.RuleSetSpec) -> dict:
-    """The JSON stored in Assessment.result (see `storage.result_bytes`), as data."""
-    return orjson.loads(storage.result_bytes(result, storage.combines_of(spec)))
 
 
 def recompute(villages, month: date, *, batch_size: int = 250, workers: int | None = None,
@@ -314,18 +309,18 @@ def _recompute_batch(batch: tuple[int, list[int], date]) -> int:
 def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> int:
     ruleset = RuleSet.objects.select_related("issuer").get(pk=ruleset_id)
     spec = spec_of(ruleset)
-    combines = storage.combines_of(spec)
     official, preview, differs = cycle_inputs(village_ids, ruleset, month)
     rows, results = [], {}
     for village_id in village_ids:
         result = engine.evaluate_grouped(spec, official.get(village_id, {}), month)
         results[village_id, AssessmentKind.OFFICIAL] = result
         rows.append(storage.row(village_id, month, AssessmentKind.OFFICIAL, ruleset.pk,
-                                result, storage.result_bytes(result, combines)))
+                                result, resultjson.result_bytes(result)))
         data = None  # the preview equals the official result: stored as a copy of it
         if village_id in differs:  # drafts or submitted entries: judge them too
-            result = engine.evaluate_grouped(spec, preview[village_id], month)
-            data = storage.result_bytes(result, combines)
+            result = engine.evaluate_grouped(spec, preview[village_id], month, like=result,
+                                             changed=differs[village_id])
+            data = resultjson.result_bytes(result)
         results[village_id, AssessmentKind.PREVIEW] = result
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,
                                 result, data))

@@ -1,16 +1,14 @@
-"""Engine results as stored JSON, and the bulk upsert of Assessment rows.
+"""The bulk upsert of Assessment rows.
 
-A province recompute writes ~90,000 rows, so both halves are on the hot path. Results
-are serialised by orjson straight from the engine's dataclasses (the generic Python walk
-cost more than the engine itself), and on PostgreSQL rows are loaded with COPY into a
-temporary table and upserted from there in one statement.
+A province recompute writes ~90,000 rows. On PostgreSQL they are loaded with COPY into
+a temporary table and upserted from there; results arrive as JSON text already
+(scoring/resultjson.py).
 """
 
 from __future__ import annotations
 
 import io
 from datetime import date
-from decimal import Decimal
 from typing import NamedTuple
 
 import orjson
@@ -18,54 +16,6 @@ from django.db import connection, transaction
 
 from scoring import engine
 from scoring.models import Assessment
-
-# Combines whose result is not simply the latest value: their per-month inputs are kept
-# in the stored trace so that a printout can show how the value was reached.
-_TRACED_COMBINES = frozenset({"sum", "avg", "min", "max", "every_month"})
-
-
-def _default(value):
-    """orjson hook for what it does not know: Decimals as strings, "100" never "1E+2"."""
-    if type(value) is Decimal:
-        if value == value.to_integral_value():
-            return str(int(value))
-        return str(value.normalize())
-    raise TypeError(type(value).__name__)
-
-
-def dumps(value) -> bytes:
-    """JSON of engine values: dataclasses as objects, tuples as lists, dates as ISO."""
-    return orjson.dumps(value, default=_default)
-
-
-def jsonable(value):
-    """Engine values as plain JSON data (what Assessment.result and snapshots hold)."""
-    return orjson.loads(dumps(value))
-
-
-def result_bytes(result: engine.VillageResult, combines: dict[str, str]) -> bytes:
-    """The stored JSON of a result: everything the pages word, with a slim trace.
-
-    The trace names the rule set, month, evidence and ignored codes; per-month inputs are
-    kept only for indicators that combine several months (`combines`: code -> combine),
-    as [month number, value] pairs. For a `latest` indicator the indicator's value is
-    the input, and the entries themselves stay in the database.
-    """
-    trace = result.trace
-    inputs = {code: [(e.month.month, e.value) for e in items]
-              for code, items in trace.inputs.items() if combines.get(code) in _TRACED_COMBINES}
-    return dumps({
-        "level": result.level, "level_label": result.level_label, "stars": result.stars,
-        "indicators": result.indicators, "gaps": result.gaps, "at_risk": result.at_risk,
-        "not_reported": result.not_reported,
-        "trace": {"ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
-                  "month": trace.month, "inputs": inputs,
-                  "evidence_ids": trace.evidence_ids, "ignored": trace.ignored},
-    })
-
-
-def combines_of(spec: engine.RuleSetSpec) -> dict[str, str]:
-    return {ind.code: ind.combine for ind in spec.indicators}
 
 
 class Row(NamedTuple):
@@ -120,13 +70,13 @@ def _orm_upsert(rows: list[Row]) -> None:
 
 
 # PostgreSQL: COPY (text format) into a session-local table, then one upsert for the rows
-# with a result and one that copies the official result into the equal previews. Parsing
-# JSON into jsonb and compressing it is most of the database's work, so each result is
-# parsed once, and compressed with lz4 where the server has it (pglz took twice as long).
+# with a result and one that copies the official result into the equal previews. Checking
+# and compressing the JSON is most of the database's work, so each result is sent once,
+# and compressed with lz4 where the server has it (pglz took twice as long).
 _LOAD_TABLE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (
     village_id integer, month date, kind varchar(10), ruleset_id integer, level smallint,
-    stars varchar(60), scores jsonb, result jsonb {compression})"""
+    stars varchar(60), scores jsonb, result json {compression})"""
 _UPSERT = """
 INSERT INTO scoring_assessment
     (village_id, month, kind, ruleset_id, level, stars, scores, result, computed_at)
@@ -181,3 +131,39 @@ def has_lz4(cursor) -> bool:
         found = cursor.fetchone()
         _LZ4[alias] = bool(found and found[0])
     return _LZ4[alias]
+
+
+def _copy_value(value) -> bytes:
+    if value is None:
+        return b"\\N"
+    if isinstance(value, (dict, list)):
+        return _copy_text(orjson.dumps(value))
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, (int, date)):
+        return str(value).encode()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace(
+        "\n", "\\n").replace("\r", "\\r").encode()
+
+
+def copy_upsert(model, fields: list[str], rows: list[tuple], unique: list[str]) -> None:
+    """Insert or update rows of `model` (tuples of `fields`' values, attnames) through
+    COPY into a temporary table: for PostgreSQL and thousands of rows at a time, where
+    the ORM's bulk upsert spent more time building its statement than the database did
+    running it. Other fields take their database defaults on insert."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [model._meta.get_field(name).column for name in fields]
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    keys = {model._meta.get_field(name).column for name in unique}
+    updates = ", ".join(f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
+                        for c in columns if c not in keys)
+    conflict = ", ".join(connection.ops.quote_name(c) for c in columns if c in keys)
+    load = connection.ops.quote_name(f"{model._meta.db_table}_load")
+    buffer = io.BytesIO(b"".join(b"\t".join(map(_copy_value, row)) + b"\n" for row in rows))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} AS "
+                       f"SELECT {names} FROM {table} WITH NO DATA")
+        cursor.execute(f"TRUNCATE {load}")
+        cursor.cursor.copy_expert(f"COPY {load} ({names}) FROM STDIN", buffer)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {load} "
+                       f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")

@@ -11,10 +11,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
+from scoring import storage
 from scoring.engine import STAR_CODES
 from scoring.models import Assessment
 from villages.models import AdminUnit, Village
@@ -35,8 +36,9 @@ def status_from(village_id: int, code: str, month: date, kind: str, level: int,
     return VillageStatus(
         village_id=village_id, code=code, month=month, kind=kind, level=level, stars=stars,
         total_score=sum(int(v) for v in (scores or {}).values()), scores=scores or {},
-        distance={g["star"]: int(g.get("total_changes") or len(g["changes"])) for g in gaps},
-        gaps={g["star"]: [c["indicator"] for c in g["changes"]] for g in gaps})
+        distance={g["star"]: int(g.get("total_changes") or len(g.get("changes", [])))
+                  for g in gaps},
+        gaps={g["star"]: [c["indicator"] for c in g.get("changes", [])] for g in gaps})
 
 
 def status_of_result(village_id: int, code: str, month: date, kind: str,
@@ -56,6 +58,12 @@ def _assessment_rows(assessments):
 
 
 def store_statuses(statuses: list[VillageStatus]) -> None:
+    if connection.vendor == "postgresql" and len(statuses) > 100:
+        fields = ["village_id", "month", "kind", *STATUS_FIELDS]
+        storage.copy_upsert(VillageStatus, fields,
+                            [tuple(getattr(s, f) for f in fields) for s in statuses],
+                            unique=["village_id", "month", "kind"])
+        return
     VillageStatus.objects.bulk_create(
         statuses, batch_size=2000, update_conflicts=True,
         unique_fields=["village", "month", "kind"], update_fields=STATUS_FIELDS)

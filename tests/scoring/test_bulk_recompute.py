@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from scoring import engine, parallel, services, storage
+from scoring import engine, parallel, resultjson, services, storage
 from scoring.dashboards.models import UnitMonthSummary, VillageStatus
 from scoring.models import Assessment
 from tests.factories import TownFactory, VillageFactory, enter
@@ -30,9 +30,9 @@ def test_the_stored_result_is_the_live_result_with_a_slim_trace(ruleset, village
     live = services.jsonable(services.evaluate_village(village_a, MARCH))
     assert _without_trace(stored) == _without_trace(live)
     assert stored["indicators"]["collective_income"]["value"] == "60000"
-    # Month inputs only where several months combine (sum); "latest" needs its value only.
-    assert stored["trace"]["inputs"] == {"collective_income": [[3, "60000"]],
-                                         "road_hardening": [[1, "4000"], [3, "2500.5"]]}
+    # The stored trace is slim: the inputs are the indicators' values and evidence ids.
+    assert stored["indicators"]["road_hardening"]["value"] == "6500.5"
+    assert set(stored["trace"]) == {"ruleset_id", "ruleset_version", "month", "ignored"}
     assert stored["trace"]["ruleset_id"] == ruleset.pk
     assert stored["trace"]["month"] == "2026-03-01"
 
@@ -60,12 +60,18 @@ def test_grouped_inputs_judge_exactly_like_a_flat_list(ruleset, village_a):
     enter(village_a, ruleset, "member_points_rate", MARCH, 95)
     spec = services.spec_of(ruleset)
     official, preview, differs = services.cycle_inputs([village_a.pk], ruleset, MARCH)
-    assert differs == {village_a.pk}
+    assert differs == {village_a.pk: {"criminal_cases"}}
     assert [e.month.month for e in preview[village_a.pk]["meetings_held"]] == [1, 2]
     flat = services.engine_inputs([village_a.pk], ruleset, MARCH, official=False)
-    assert engine.evaluate_grouped(spec, preview[village_a.pk], MARCH) == \
-        engine.evaluate(spec, flat[village_a.pk], MARCH)
+    judged = engine.evaluate(spec, flat[village_a.pk], MARCH)
+    assert engine.evaluate_grouped(spec, preview[village_a.pk], MARCH) == judged
     assert "criminal_cases" not in official[village_a.pk]
+    # The preview judged from the official result, re-judging only the changed indicator.
+    base = engine.evaluate_grouped(spec, official[village_a.pk], MARCH)
+    assert not base.indicators["criminal_cases"].veto_hit
+    assert engine.evaluate_grouped(spec, preview[village_a.pk], MARCH, like=base,
+                                   changed={"criminal_cases"}) == judged
+    assert judged.indicators["criminal_cases"].veto_hit
 
 
 @pytest.mark.django_db
@@ -111,7 +117,7 @@ def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, to
 
 
 def test_decimals_are_stored_without_exponents():
-    assert storage.jsonable([Decimal("1E+2"), Decimal("72.50"), date(2026, 3, 1)]) == \
+    assert resultjson.jsonable([Decimal("1E+2"), Decimal("72.50"), date(2026, 3, 1)]) == \
         ["100", "72.5", "2026-03-01"]
 
 
@@ -129,12 +135,35 @@ def test_a_preview_without_drafts_is_stored_as_a_copy_of_the_official_result(
 
 
 @pytest.mark.django_db
-def test_results_are_compressed_with_lz4_where_the_server_has_it():
+def test_results_are_stored_as_json_compressed_with_lz4_where_the_server_has_it():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     with connection.cursor() as cursor:
-        if not storage.has_lz4(cursor):
-            pytest.skip("this PostgreSQL has no lz4")
-        cursor.execute("SELECT attcompression FROM pg_attribute WHERE attname = 'result' "
+        cursor.execute("SELECT format_type(atttypid, atttypmod), attcompression "
+                       "FROM pg_attribute WHERE attname = 'result' "
                        "AND attrelid = 'scoring_assessment'::regclass")
-        assert cursor.fetchone()[0] == "l"
+        column_type, compression = cursor.fetchone()
+        assert column_type == "json"
+        if storage.has_lz4(cursor):
+            assert compression == "l"
+
+
+@pytest.mark.django_db
+def test_many_statuses_are_stored_and_replaced_through_copy(ruleset, town_a):
+    from scoring.dashboards import summaries
+    villages = VillageFactory.create_batch(60, town=town_a)  # 120 statuses: the COPY path
+    for n, village in enumerate(villages):
+        enter(village, ruleset, "cooperatives_led", MARCH, n % 3)
+    services.recompute(Village.objects.all(), MARCH)
+    enter(villages[0], ruleset, "collective_income", MARCH, 150000)
+    services.recompute(Village.objects.all(), MARCH)  # a second time: updates
+    stored = {(s.village_id, s.kind): (s.code, s.level, s.stars, s.total_score, s.scores,
+                                       s.distance, s.gaps)
+              for s in VillageStatus.objects.filter(month=MARCH)}
+    expected = {(s.village_id, s.kind): (s.code, s.level, s.stars, s.total_score, s.scores,
+                                         s.distance, s.gaps)
+                for s in (summaries.status_from(*row) for row in summaries._assessment_rows(
+                    Assessment.objects.filter(month=MARCH)))}
+    assert len(stored) == 120
+    assert stored == expected
+    assert stored[villages[0].pk, "official"][4]["industry"] > 0

@@ -4,6 +4,7 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -273,3 +274,40 @@ def test_negated_comparisons_are_true_exactly_when_the_original_is_false():
         threshold = ("县级",) if comparison == "in" else Decimal(5)
         for value in ("县级", "无") if comparison == "in" else (4, 5, 6):
             assert holds(negated, value, threshold) is not holds(comparison, value, threshold)
+
+
+@PROPS
+@given(case=cases())
+def test_a_stored_result_is_the_result_with_a_slim_trace(case):
+    from scoring import resultjson
+    spec, entries, month = case
+    result = evaluate(spec, entries, month)
+    stored = orjson.loads(resultjson.result_bytes(result))
+    full = resultjson.jsonable(result)
+    assert {k: v for k, v in stored.items() if k != "trace"} == \
+        {k: v for k, v in full.items() if k != "trace"}
+    assert stored["trace"] == {key: full["trace"][key] for key in
+                               ("ruleset_id", "ruleset_version", "month", "ignored")}
+
+
+def _grouped(spec, entries, month):
+    codes = {ind.code for ind in spec.indicators}
+    grouped = {}
+    for entry in sorted(entries, key=lambda e: e.month):
+        if entry.indicator in codes and entry.month <= month:
+            grouped.setdefault(entry.indicator, []).append(entry)
+    return grouped
+
+
+@PROPS
+@given(case=cases(), data=st.data())
+def test_a_preview_judged_from_the_official_result_equals_one_judged_afresh(case, data):
+    from scoring.engine import evaluate_grouped
+    spec, entries, month = case
+    unverified = [e for e in entries if data.draw(st.booleans())]
+    official = [e for e in entries if e not in unverified]
+    base = evaluate_grouped(spec, _grouped(spec, official, month), month)
+    changed = {e.indicator for e in unverified}
+    preview = _grouped(spec, entries, month)
+    assert evaluate_grouped(spec, preview, month, like=base, changed=changed) == \
+        evaluate_grouped(spec, preview, month)
