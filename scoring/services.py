@@ -325,6 +325,7 @@ def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> in
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,
                                 result, data))
     with transaction.atomic():
+        storage.derived_data_commit()
         storage.upsert(rows)
         assessments_changed.send(sender=Assessment, village_ids=village_ids, month=month,
                                  results=results, scope="villages")
