@@ -28,7 +28,10 @@ Batch = TypeVar("Batch")
 
 
 def default_workers() -> int:
-    return max(1, int(getattr(settings, "SCORING_RECOMPUTE_WORKERS", 0) or os.cpu_count() or 1))
+    """SCORING_RECOMPUTE_WORKERS, else one more than the cores: while one worker waits
+    for PostgreSQL (which shares the cores), another computes."""
+    configured = int(getattr(settings, "SCORING_RECOMPUTE_WORKERS", 0) or 0)
+    return max(1, configured or (os.cpu_count() or 1) + 1)
 
 
 def can_fork() -> bool:

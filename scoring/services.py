@@ -1,6 +1,6 @@
 """Between the database and the pure engine: load rows in bulk, evaluate, store.
 
-The engine (scoring/engine.py) never touches the ORM. Here a rule set becomes an
+The engine (scoring/engine/) never touches the ORM. Here a rule set becomes an
 engine spec, a village's cycle of entries and evidence becomes engine inputs (two
 queries for any number of villages), and results are stored as Assessment rows, one
 official (verified entries) and one preview (all entries) per village and month.
@@ -325,6 +325,7 @@ def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> in
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,
                                 result, data))
     with transaction.atomic():
+        storage.derived_data_commit()
         storage.upsert(rows)
         assessments_changed.send(sender=Assessment, village_ids=village_ids, month=month,
                                  results=results, scope="villages")

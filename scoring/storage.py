@@ -39,6 +39,18 @@ def row(village_id: int, month: date, kind: str, ruleset_id: int,
                {code: star.score for code, star in result.stars.items()}, data)
 
 
+def derived_data_commit() -> None:
+    """Let the current transaction commit without waiting for its WAL to reach disk.
+
+    For rows that are recomputed from the entries (assessments, statuses): a crash in the
+    fraction of a second after the commit loses at most a batch that the next recompute
+    writes again; the entries themselves are committed normally.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def upsert(rows: list[Row]) -> None:
     """Insert or replace the rows (one per village, month and kind).
 

@@ -254,7 +254,7 @@ def _join(sentences) -> str:
 
 # ------------------------------------------------------------ rule-set file problems
 
-# The rule-set file problems (scoring/rulefile.py MESSAGES) in the user's language; the
+# The rule-set file problems (scoring/rulefile/common.py MESSAGES) in the user's language; the
 # parser stays free of Django and keeps its Chinese text for command-line use.
 PROBLEM_MESSAGES = {
     "not_yaml": gettext_lazy("The file is not valid YAML: %(error)s"),

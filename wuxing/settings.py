@@ -118,6 +118,9 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Worker processes of a bulk recompute (scoring/parallel.py); 0: one more than the cores.
+SCORING_RECOMPUTE_WORKERS = env.int("SCORING_RECOMPUTE_WORKERS", default=0)
+
 # --- Cache and Celery: Redis through REDIS_URL, embedded otherwise -----------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -236,6 +236,6 @@ def _write_figures(lines: list[str]) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
     section = "## Recompute\n\n" + "\n".join(lines) + "\n"
     pattern = re.compile(r"## Recompute\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(lambda _m: section.rstrip("\n"), text) if pattern.search(text) \
+    text = pattern.sub(lambda _m: section, text) if pattern.search(text) \
         else text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

@@ -1,0 +1,307 @@
+"""The engine's vocabulary: constants, the plain input and output dataclasses, helpers."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from operator import attrgetter
+
+STAR_CODES: tuple[str, ...] = ("branch", "industry", "ecology", "safety", "civility")
+STAR_NAMES: dict[str, str] = {
+    "branch": "支部过硬星",
+    "industry": "产业兴旺星",
+    "ecology": "生态宜居星",
+    "safety": "平安法治星",
+    "civility": "文明幸福星",
+}
+KINDS = ("bool", "number", "percent", "count", "choice")
+NUMERIC_KINDS = frozenset({"number", "percent", "count"})
+ROLES = ("gate", "points", "veto", "info")
+COMPARISONS = (">=", ">", "<=", "<", "==", "in")
+CADENCES = ("monthly", "quarterly", "annual")
+COMBINES = ("latest", "sum", "avg", "min", "max", "every_month")
+BRANCH_RULES = ("capstone", "foundation", "none")
+EVIDENCE_KINDS = ("photo", "document")
+DEFAULT_LEVEL_LABELS: dict[int, str] = {
+    0: "无星",
+    1: "一星",
+    2: "二星",
+    3: "三星（强标准）",
+    4: "四星（出特色）",
+    5: "五星（创精品）",
+}
+DEFAULT_RISK_MARGIN = Decimal(5)  # percent of the threshold
+
+Value = Decimal | bool | str | None
+Threshold = Decimal | bool | str | tuple[str, ...] | None
+
+_OPS: dict[str, Callable[[object, object], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "in": lambda value, allowed: value in allowed,
+    # Only produced by NEGATED, to state what a veto needs; not valid in a rule set.
+    "!=": operator.ne,
+    "not in": lambda value, allowed: value not in allowed,
+}
+# The comparison that must hold for a veto *not* to be hit (used to word the gap).
+NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "in": "not in"}
+_BY_MONTH = attrgetter("month")
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class StarSpec:
+    code: str
+    pass_mark: int
+    max_points: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndicatorSpec:
+    """One indicator of a rule set. See docs/rule-sets.md for every field.
+
+    For a *veto*, "hit" means the comparison is TRUE: ``criminal_cases >= 1`` is hit as
+    soon as one case is reported.
+    """
+
+    code: str
+    star: str
+    name: str
+    kind: str
+    role: str
+    comparison: str | None = None
+    threshold: Threshold = None
+    points: int = 0  # all-or-nothing points; with steps, the top step's points
+    steps: tuple[tuple[Decimal, int], ...] = ()  # (threshold, points), easiest first
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    help: str = ""
+    cadence: str = "monthly"
+    combine: str = "latest"
+    min_photos: int = 0
+    min_documents: int = 0
+    evidence_max_age_months: int | None = None
+
+    @property
+    def max_points(self) -> int:
+        if self.role != "points":
+            return 0
+        return self.steps[-1][1] if self.steps else self.points
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleSetSpec:
+    id: str | int | None = None
+    version: int = 1
+    name: str
+    issuer_code: str
+    year: int
+    branch_rule: str = "capstone"
+    stars: dict[str, StarSpec]
+    level_labels: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_LEVEL_LABELS))
+    indicators: tuple[IndicatorSpec, ...]
+    reference: bool = False
+    risk_margin: Decimal = DEFAULT_RISK_MARGIN
+
+
+# Inputs and results are never changed once built, but they are not `frozen`: a frozen
+# dataclass's __init__ sets each field through object.__setattr__, which tripled the cost
+# of reading a county's 360,000 entries in bulk and weighed on every result built.
+
+
+@dataclass(slots=True)
+class EvidenceInput:
+    id: int
+    kind: str  # "photo" | "document"
+    month: date  # month the evidence belongs to; drives the age check
+
+
+@dataclass(slots=True)
+class EntryInput:
+    indicator: str
+    month: date
+    value: Value
+    carried: bool = False  # copied forward from an earlier month; still a reported value
+    evidence: tuple[EvidenceInput, ...] = ()
+
+
+# -------------------------------------------------------------------------- outputs
+
+
+@dataclass(kw_only=True, slots=True)
+class Reason:
+    """Why an indicator or star is not (yet) satisfied; structured so the UI words it.
+
+    kind: not_reported | not_met | gate_failed | veto_hit | evidence_missing |
+    months_missing | points_short | needs_other_stars | needs_branch.
+    """
+
+    kind: str
+    indicator: str | None = None
+    comparison: str | None = None
+    needed: object = None
+    actual: object = None
+    shortfall: Decimal | int | None = None
+    missing: dict[str, int] | None = None  # evidence kind -> how many more
+    months: tuple[date, ...] = ()
+    stars: tuple[str, ...] = ()
+
+
+@dataclass(kw_only=True, slots=True)
+class IndicatorResult:
+    code: str
+    star: str
+    role: str
+    value: Value  # combined over the cycle so far
+    reported: bool
+    met: bool | None  # veto: True when not hit; info/unreported veto: None
+    veto_hit: bool
+    points: int
+    max_points: int
+    counts: bool  # the star rests on it (a met gate, or points earned)
+    evidence_photos: int
+    evidence_documents: int
+    evidence_missing: dict[str, int]
+    reasons: tuple[Reason, ...]
+    months_missing: tuple[date, ...]
+    evidence_ids: tuple[int, ...] = ()
+
+
+@dataclass(kw_only=True, slots=True)
+class StarResult:
+    code: str
+    name: str
+    earned: bool  # counts toward the level, after the branch rule
+    qualified: bool  # its own indicators are satisfied, before the branch rule
+    score: int
+    pass_mark: int
+    max_points: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(kw_only=True, slots=True)
+class Change:
+    """One indicator that must change for a star to be earned."""
+
+    indicator: str
+    reason: str  # gate_failed | not_reported | veto_hit | points_short | evidence_missing
+    comparison: str | None = None  # the relation the value must satisfy
+    needed: Threshold = None  # None when only evidence is missing
+    actual: Value = None
+    shortfall: Decimal | None = None
+    points_gain: int = 0
+    missing_evidence: dict[str, int] = field(default_factory=dict)
+    months: tuple[date, ...] = ()  # due months still missing (every_month)
+
+
+@dataclass(kw_only=True, slots=True)
+class StarGap:
+    star: str
+    changes: tuple[Change, ...]
+    requires_stars: tuple[str, ...] = ()  # branch rule: these must be earned too
+    points_shortfall: int = 0
+    total_changes: int = 0  # own changes plus those of the required stars
+    relative_shortfall: Decimal = _ZERO  # sum over changes, each in 0..1
+
+
+@dataclass(kw_only=True, slots=True)
+class RiskItem:
+    star: str
+    indicator: str
+    kind: str  # near_threshold | stale_evidence
+    value: Value = None
+    comparison: str | None = None
+    threshold: Threshold = None
+    evidence_ids: tuple[int, ...] = ()
+
+
+@dataclass(kw_only=True, slots=True)
+class Trace:
+    ruleset_id: str | int | None
+    ruleset_version: int
+    month: date
+    inputs: dict[str, tuple[EntryInput, ...]]  # the cycle's entries used, by month
+    evidence_ids: dict[str, tuple[int, ...]]
+    ignored: tuple[str, ...]  # entry indicator codes unknown to the rule set
+
+
+@dataclass(kw_only=True, slots=True)
+class VillageResult:
+    level: int
+    level_label: str
+    stars: dict[str, StarResult]
+    indicators: dict[str, IndicatorResult]
+    gaps: tuple[StarGap, ...]
+    at_risk: tuple[RiskItem, ...]
+    not_reported: tuple[str, ...]
+    trace: Trace
+
+    @property
+    def earned_stars(self) -> tuple[str, ...]:
+        return tuple(code for code in STAR_CODES if self.stars[code].earned)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def month_start(day: date) -> date:
+    return day if day.day == 1 else day.replace(day=1)
+
+
+def parse_month(text: str) -> date:
+    """'2025-06' -> date(2025, 6, 1)."""
+    year, month = text.split("-")
+    return date(int(year), int(month), 1)
+
+
+def months_between(earlier: date, later: date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def holds(comparison: str, value: object, threshold: object) -> bool:
+    return _OPS[comparison](value, threshold)
+
+
+def shortfall(comparison: str | None, value: Value, threshold: Threshold) -> Decimal | None:
+    """How far a numeric value is from satisfying the comparison (0 when it does)."""
+    if not isinstance(value, Decimal) or not isinstance(threshold, Decimal):
+        return None
+    if comparison in (">=", ">"):
+        return max(threshold - value, _ZERO)
+    if comparison in ("<=", "<"):
+        return max(value - threshold, _ZERO)
+    return abs(value - threshold)
+
+
+def _relative(comparison: str | None, value: Value, threshold: Threshold) -> Decimal:
+    """Shortfall as a fraction of the threshold, capped at 1; unreported or non-numeric: 1."""
+    gap = shortfall(comparison, value, threshold)
+    if gap is None or threshold == 0:
+        return _ONE
+    return min(_ONE, gap / abs(threshold))  # type: ignore[arg-type]
+
+
+def _coerce(kind: str, value: object) -> Value:
+    # Callers store values as text, numbers or booleans; normalise once per entry.
+    if value is None:
+        return None
+    if kind == "bool":
+        return bool(value)
+    if kind == "choice":
+        return str(value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(str(value))
+    return Decimal(value)  # type: ignore[arg-type]
