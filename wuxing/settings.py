@@ -108,13 +108,6 @@ else:
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # The working set (entries, evidence, assessments) is meant to be cached or on SSD,
-    # where PostgreSQL's default random_page_cost of 4 makes it scan the whole evidence
-    # table rather than probe its entry index (3.5x slower on a recompute batch).
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["options"] = " ".join(filter(None, [
-        options.get("options", ""),
-        "-c random_page_cost=" + env.str("DATABASE_RANDOM_PAGE_COST", default="1.1")]))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

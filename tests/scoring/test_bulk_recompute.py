@@ -167,3 +167,15 @@ def test_many_statuses_are_stored_and_replaced_through_copy(ruleset, town_a):
     assert len(stored) == 120
     assert stored == expected
     assert stored[villages[0].pk, "official"][4]["industry"] > 0
+
+
+@pytest.mark.django_db
+def test_the_evidence_read_leaves_the_planner_as_it_found_it(ruleset, village_a):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    enter(village_a, ruleset, "cooperatives_led", MARCH, 1)
+    with transaction.atomic():
+        services.cycle_inputs([village_a.pk], ruleset, MARCH)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_hashjoin")
+            assert cursor.fetchone()[0] == "on"
