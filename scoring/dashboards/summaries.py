@@ -17,7 +17,7 @@ from django.db.models.functions import Substr
 
 from scoring import storage
 from scoring.engine import STAR_CODES
-from scoring.models import Assessment
+from scoring.models import Assessment, AssessmentKind
 from villages.models import AdminUnit, Village
 
 from . import cache
@@ -26,6 +26,7 @@ from .models import UnitMonthSummary, VillageStatus
 TOWN, COUNTY, CITY, PROVINCE = 9, 6, 4, 2
 PARENT_DEPTH = {TOWN: COUNTY, COUNTY: CITY, CITY: PROVINCE}
 CHILD_DEPTH = {PROVINCE: CITY, CITY: COUNTY, COUNTY: TOWN}
+KINDS = (AssessmentKind.OFFICIAL, AssessmentKind.PREVIEW)
 STATUS_FIELDS = ["code", "level", "stars", "total_score", "scores", "distance", "gaps"]
 
 
@@ -111,9 +112,13 @@ def _store_summaries(rows: list[UnitMonthSummary]) -> None:
 
 
 def _prefix_filter(field: str, prefixes: Iterable[str]) -> Q:
+    """Codes starting with any of the (digit) prefixes, as ranges: `code >= "410101"
+    AND code < "410102"` uses the code indexes, where LIKE '410101%' does not outside the
+    C collation (every batch of a province recompute scanned all its statuses)."""
     condition = Q(pk__in=[])
     for prefix in sorted(prefixes):
-        condition |= Q(**{f"{field}__startswith": prefix})
+        upper = str(int(prefix) + 1).zfill(len(prefix))
+        condition |= Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
     return condition
 
 
@@ -127,7 +132,8 @@ def _village_counts(prefixes: set[str] | None) -> dict[str, int]:
 
 def refresh_towns(month: date, prefixes: set[str] | None = None) -> set[str]:
     """Recount the towns' summaries from status rows (all towns when prefixes is None)."""
-    statuses = VillageStatus.objects.filter(month=month)
+    # Both kinds named, so that the (month, kind, code) index is searched by code too.
+    statuses = VillageStatus.objects.filter(month=month, kind__in=KINDS)
     if prefixes is not None:
         statuses = statuses.filter(_prefix_filter("code", prefixes))
     grouped: dict[tuple[str, str], list] = defaultdict(list)
@@ -138,7 +144,7 @@ def refresh_towns(month: date, prefixes: set[str] | None = None) -> set[str]:
     towns = set(villages) | {town for town, _kind in grouped}
     rows = []
     for town in towns:
-        for kind in ("official", "preview"):
+        for kind in KINDS:
             rows.append(UnitMonthSummary(prefix=town, depth=TOWN, month=month, kind=kind,
                                          villages=villages.get(town, 0),
                                          **_counts(grouped.get((town, kind), []))))
