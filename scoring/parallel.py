@@ -56,7 +56,7 @@ def run(function: Callable[[Batch], int], batches: Sequence[Batch], *,
     context = multiprocessing.get_context("fork")
     total = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=connections.close_all) as pool:
+                             initializer=_worker_started) as pool:
         futures = {pool.submit(function, batch): batch for batch in batches}
         try:
             for future in as_completed(futures):
@@ -66,6 +66,14 @@ def run(function: Callable[[Batch], int], batches: Sequence[Batch], *,
                 future.cancel()
             raise
     return total
+
+
+def _worker_started() -> None:
+    connections.close_all()
+    # Everything inherited from the parent (a long-lived process may hold millions of
+    # objects) moves out of the collector's sight: collections no longer walk it, and
+    # its pages are not copied just to update GC bookkeeping.
+    gc.freeze()
 
 
 def _report(batch, result: int, done) -> int:
