@@ -202,7 +202,8 @@ def test_bench_recompute():
     footer = [
         "",
         f"Engine alone (`engine.evaluate_grouped`, inputs in memory, 12 months × 30 "
-        f"indicators, one process, cyclic GC paused as in a batch): {engine_s / len(ids) * 1000:.2f} ms per village (target "
+        f"indicators, one process, cyclic GC paused as in a batch): "
+        f"{engine_s / len(ids) * 1000:.2f} ms per village (target "
         f"< 1 ms); its stored JSON (`resultjson.result_bytes`) takes "
         f"{json_s / len(ids) * 1000:.2f} ms per village.",
         "",
