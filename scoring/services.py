@@ -343,9 +343,9 @@ def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> in
     for village_id in village_ids:
         result = engine.evaluate_grouped(spec, official.get(village_id, {}), month)
         results[village_id, AssessmentKind.OFFICIAL] = result
+        data = resultjson.result_bytes(result)
         rows.append(storage.row(village_id, month, AssessmentKind.OFFICIAL, ruleset.pk,
-                                result, resultjson.result_bytes(result)))
-        data = None  # the preview equals the official result: stored as a copy of it
+                                result, data))
         if village_id in differs:  # drafts or submitted entries: judge them too
             result = engine.evaluate_grouped(spec, preview[village_id], month, like=result,
                                              changed=differs[village_id])

@@ -19,8 +19,7 @@ from scoring.models import Assessment
 
 
 class Row(NamedTuple):
-    """One Assessment row to upsert. `result` is its JSON text, or None for a preview
-    that equals the village's official result of the month (stored as a copy of it)."""
+    """One Assessment row to upsert; `result` is its JSON text."""
 
     village_id: int
     month: date
@@ -29,11 +28,11 @@ class Row(NamedTuple):
     level: int
     stars: str
     scores: dict
-    result: bytes | None
+    result: bytes
 
 
 def row(village_id: int, month: date, kind: str, ruleset_id: int,
-        result: engine.VillageResult, data: bytes | None) -> Row:
+        result: engine.VillageResult, data: bytes) -> Row:
     return Row(village_id, month, kind, ruleset_id, result.level,
                "+".join(result.earned_stars),
                {code: star.score for code, star in result.stars.items()}, data)
@@ -52,11 +51,7 @@ def derived_data_commit() -> None:
 
 
 def upsert(rows: list[Row]) -> None:
-    """Insert or replace the rows (one per village, month and kind).
-
-    A row whose result is None takes the result of the official row of its village and
-    month, which must be among `rows`.
-    """
+    """Insert or replace the rows (one per village, month and kind)."""
     if not rows:
         return
     with transaction.atomic():
@@ -70,21 +65,19 @@ _UPDATED = ["ruleset", "level", "stars", "scores", "result", "computed_at"]
 
 
 def _orm_upsert(rows: list[Row]) -> None:
-    official = {(r.village_id, r.month): r.result for r in rows if r.kind == "official"}
     Assessment.objects.bulk_create(
         [Assessment(village_id=r.village_id, month=r.month, kind=r.kind,
                     ruleset_id=r.ruleset_id, level=r.level, stars=r.stars, scores=r.scores,
-                    result=orjson.loads(r.result if r.result is not None
-                                        else official[(r.village_id, r.month)]))
-         for r in rows],
+                    result=orjson.loads(r.result)) for r in rows],
         batch_size=1000, update_conflicts=True, unique_fields=["village", "month", "kind"],
         update_fields=_UPDATED)
 
 
-# PostgreSQL: COPY (text format) into a session-local table, then one upsert for the rows
-# with a result and one that copies the official result into the equal previews. Checking
-# and compressing the JSON is most of the database's work, so each result is sent once,
-# and compressed with lz4 where the server has it (pglz took twice as long).
+# PostgreSQL: COPY (text format) into a session-local table, then one upsert. Checking
+# and compressing the JSON is most of the database's work; results are compressed with lz4
+# where the server has it (pglz took twice as long). (Copying an equal preview from its
+# official row inside PostgreSQL was tried: on tables analysed while empty the planner
+# joined by scanning the growing assessments for every batch.)
 _LOAD_TABLE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (
     village_id integer, month date, kind varchar(10), ruleset_id integer, level smallint,
@@ -92,18 +85,11 @@ CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (
 _UPSERT = """
 INSERT INTO scoring_assessment
     (village_id, month, kind, ruleset_id, level, stars, scores, result, computed_at)
-SELECT load.village_id, load.month, load.kind, load.ruleset_id, load.level, load.stars,
-       load.scores, {result}, now()
-FROM assessment_load AS load {join}
-WHERE load.result IS {null}
+SELECT village_id, month, kind, ruleset_id, level, stars, scores, result, now()
+FROM assessment_load
 ON CONFLICT (village_id, month, kind) DO UPDATE SET
     ruleset_id = EXCLUDED.ruleset_id, level = EXCLUDED.level, stars = EXCLUDED.stars,
     scores = EXCLUDED.scores, result = EXCLUDED.result, computed_at = EXCLUDED.computed_at"""
-_OWN_RESULT = _UPSERT.format(result="load.result", join="", null="NOT NULL")
-_OFFICIAL_RESULT = _UPSERT.format(
-    result="official.result", null="NULL",
-    join="JOIN scoring_assessment AS official ON official.village_id = load.village_id "
-         "AND official.month = load.month AND official.kind = 'official'")
 
 
 def _copy_text(data: bytes) -> bytes:
@@ -118,7 +104,7 @@ def _copy_upsert(rows: list[Row]) -> None:
         write(b"%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n" % (
             r.village_id, r.month.isoformat().encode(), r.kind.encode(), r.ruleset_id,
             r.level, r.stars.encode(), _copy_text(orjson.dumps(r.scores)),
-            b"\\N" if r.result is None else _copy_text(r.result)))
+            _copy_text(r.result)))
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.execute(_LOAD_TABLE.format(
@@ -127,8 +113,7 @@ def _copy_upsert(rows: list[Row]) -> None:
         # transaction (a savepoint) the previous batch's rows would still be there.
         cursor.execute("TRUNCATE assessment_load")
         cursor.cursor.copy_expert("COPY assessment_load FROM STDIN", buffer)
-        cursor.execute(_OWN_RESULT)
-        cursor.execute(_OFFICIAL_RESULT)
+        cursor.execute(_UPSERT)
 
 
 _LZ4: dict[str, bool] = {}

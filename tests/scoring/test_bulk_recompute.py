@@ -122,7 +122,7 @@ def test_decimals_are_stored_without_exponents():
 
 
 @pytest.mark.django_db
-def test_a_preview_without_drafts_is_stored_as_a_copy_of_the_official_result(
+def test_a_preview_without_drafts_stores_the_official_result(
         ruleset, village_a, village_b):
     enter(village_a, ruleset, "cooperatives_led", MARCH, 2)
     enter(village_b, ruleset, "cooperatives_led", MARCH, 2)
