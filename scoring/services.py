@@ -98,17 +98,18 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
                  ) -> tuple[Grouped, Grouped, dict[int, set[str]]]:
     """Official (verified) and preview (all but returned) inputs per village for the cycle
     up to `month`, grouped by indicator, and for the villages whose two differ, the
-    indicators with unverified entries. Two queries
-    for any number of villages: the entries (no joins: indicator codes come from a
-    per-rule-set map), and their evidence through a subquery rather than a list of ids."""
+    indicators with unverified entries. Two queries for any number of villages: the
+    entries (no joins: indicator codes come from a per-rule-set map), and their evidence
+    through a subquery rather than a list of ids."""
+    village_ids = list(village_ids)
     indicators = _indicator_map(ruleset)
     entries = Entry.objects.filter(
-        village_id__in=list(village_ids), indicator_id__in=list(indicators),
+        village_id__in=village_ids, indicator_id__in=list(indicators),
         month__gte=date(ruleset.year, 1, 1), month__lte=month,
     ).exclude(status=EntryStatus.RETURNED).order_by()  # the model's ordering joins villages
     rows = entries.values_list("id", "village_id", "indicator_id", "month", "value_number",
                                "value_bool", "value_choice", "carried", "status")
-    evidence = _evidence_of(entries)
+    evidence = _evidence_of(entries, bulk=len(village_ids) > 1)
     official: Grouped = defaultdict(dict)
     preview: Grouped = defaultdict(dict)
     differs: dict[int, set[str]] = defaultdict(set)
@@ -144,43 +145,41 @@ def cycle_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date
 _BY_MONTH = attrgetter("month")
 
 
-def _evidence_of(entries) -> dict[int, tuple[engine.EvidenceInput, ...]]:
+def _evidence_of(entries, *, bulk: bool) -> dict[int, tuple[engine.EvidenceInput, ...]]:
     """Entry id -> the entry's evidence as engine inputs (one query)."""
     found: dict[int, list[engine.EvidenceInput]] = defaultdict(list)
     EvidenceInput = engine.EvidenceInput
     query = Evidence.objects.filter(entry__in=entries.values("id")).order_by().values_list(
         "entry_id", "id", "kind", "entry__month")
-    with transaction.atomic(), _probing_indexes():
+    with _probing_indexes(bulk and connection.vendor == "postgresql"):
         for entry_id, evidence_id, kind, month in query:
             found[entry_id].append(EvidenceInput(evidence_id, kind, month))
     return {entry_id: tuple(items) for entry_id, items in found.items()}
 
 
+# A batch's evidence is a few thousand rows of a table of millions, reached through the
+# entry index; depending on its statistics the planner hash-joined it against a scan of
+# the whole evidence table, in parallel workers, for every batch (a province run took
+# twice as long). A nested loop over the entry_id index is 5x faster there and as fast as
+# the best plan for a county's 90,000 entries. Pages reading one village keep the planner
+# as it is (and their pinned query counts).
 _NESTED_LOOPS = ("enable_hashjoin", "enable_mergejoin", "max_parallel_workers_per_gather")
+_SET = "; ".join(f"SET LOCAL {name} TO 0" for name in _NESTED_LOOPS)  # off / no workers
+_RESET = "; ".join(f"SET LOCAL {name} TO DEFAULT" for name in _NESTED_LOOPS)
 
 
 @contextmanager
-def _probing_indexes():
-    """Within the current transaction, have PostgreSQL join by probing indexes.
-
-    A batch's evidence is a few thousand rows of a table of millions, reached through
-    the entry index; depending on its statistics the planner hash-joined it against a
-    scan of the whole evidence table, in parallel workers, for every batch (a province
-    run took twice as long). A nested loop over the entry_id index is 5x faster there and
-    as fast as the best plan for a county's 90,000 entries.
-    """
-    if connection.vendor != "postgresql":
+def _probing_indexes(active: bool):
+    """Within a transaction of its own, have PostgreSQL join by probing indexes."""
+    if not active:
         yield
         return
-    with connection.cursor() as cursor:
-        for setting in _NESTED_LOOPS:
-            cursor.execute(f"SET LOCAL {setting} = 0")  # off / no workers
-    yield
-    # Back to the defaults for whatever else this transaction does (after an error the
-    # enclosing savepoint's rollback undoes the SET LOCAL anyway).
-    with connection.cursor() as cursor:
-        for setting in _NESTED_LOOPS:
-            cursor.execute(f"SET LOCAL {setting} TO DEFAULT")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_SET)
+        yield
+        # Back to the defaults for the rest of an enclosing transaction (after an error
+        # the savepoint's rollback undoes the settings anyway).
+        cursor.execute(_RESET)
 
 
 _INDICATOR_MAPS: dict[tuple, dict[int, tuple[str, str]]] = {}

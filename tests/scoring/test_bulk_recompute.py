@@ -170,12 +170,13 @@ def test_many_statuses_are_stored_and_replaced_through_copy(ruleset, town_a):
 
 
 @pytest.mark.django_db
-def test_the_evidence_read_leaves_the_planner_as_it_found_it(ruleset, village_a):
+def test_the_evidence_read_leaves_the_planner_as_it_found_it(ruleset, village_a,
+                                                             village_b):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     enter(village_a, ruleset, "cooperatives_led", MARCH, 1)
     with transaction.atomic():
-        services.cycle_inputs([village_a.pk], ruleset, MARCH)
+        services.cycle_inputs([village_a.pk, village_b.pk], ruleset, MARCH)  # bulk read
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_hashjoin")
             assert cursor.fetchone()[0] == "on"
