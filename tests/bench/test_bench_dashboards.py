@@ -8,7 +8,6 @@ Figures go to docs/PERFORMANCE.md under "## Dashboards".
 import http.client
 import os
 import random
-import re
 import socket
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.bench.figures import write_section
 from tests.conftest import need_service
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -153,15 +153,6 @@ def _measure(port: int, path: str, cookie: str) -> dict:
             "max": times[-1], "rps": len(times) / wall}
 
 
-def _write_figures(lines: list[str]) -> None:
-    path = Path(settings.BASE_DIR) / "docs" / "PERFORMANCE.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    section = "## Dashboards\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(r"## Dashboards\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(lambda _m: section, text) if pattern.search(text) \
-        else text.rstrip("\n") + "\n\n" + section
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-
 
 def test_dashboards_meet_their_latency_budgets_on_the_full_province():
     need_service(connection.vendor == "postgresql", "the benchmark needs PostgreSQL")
@@ -217,7 +208,7 @@ def test_dashboards_meet_their_latency_budgets_on_the_full_province():
         "|---|---:|---:|---:|---:|---:|",
     ] + [f"| {name} | {r['p50']:.0f} | {r['p95']:.0f} | {r['max']:.0f} | {r['rps']:.0f} | "
          f"< {BUDGET_MS[name]} ms |" for name, r in results.items()]
-    _write_figures(lines)
+    write_section("Dashboards", lines)
     print("\n".join(lines))
     for name, result in results.items():
         assert result["p95"] < BUDGET_MS[name], (name, result)

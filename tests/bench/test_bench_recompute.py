@@ -12,7 +12,6 @@ import io
 import json
 import os
 import random
-import re
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.bench.figures import write_section
 from tests.conftest import need_service
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -226,21 +226,13 @@ def test_bench_recompute():
 
     def progress(done, total):
         if done < total:  # the final figure includes the summing of units at the end
-            _write_figures(header + [row(done, total, time.perf_counter() - start)] + footer)
+            elapsed = time.perf_counter() - start
+            write_section("Recompute", header + [row(done, total, elapsed)] + footer)
 
     province_stored = services.recompute(Village.objects.all(), JANUARY, progress=progress)
     province_s = time.perf_counter() - start
     assert province_stored == 2 * villages
-    _write_figures(header + [row(villages, villages, province_s)] + footer + [
+    write_section("Recompute", header + [row(villages, villages, province_s)] + footer + [
         "", f"Load average at the end of the province run: {os.getloadavg()[0]:.1f}."])
     print((Path(settings.BASE_DIR) / "docs" / "PERFORMANCE.md").read_text(encoding="utf-8"))
 
-
-def _write_figures(lines: list[str]) -> None:
-    path = Path(settings.BASE_DIR) / "docs" / "PERFORMANCE.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    section = "## Recompute\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(r"## Recompute\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(lambda _m: section, text) if pattern.search(text) \
-        else text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
