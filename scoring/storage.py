@@ -1,8 +1,8 @@
-"""The bulk upsert of Assessment rows.
+"""Bulk upserts of rows derived from the entries: assessments and dashboard statuses.
 
-A province recompute writes ~90,000 rows. On PostgreSQL they are loaded with COPY into
-a temporary table and upserted from there; results arrive as JSON text already
-(scoring/resultjson.py).
+A province recompute writes ~90,000 assessments. On PostgreSQL rows are loaded with COPY
+into a temporary table and upserted from there (`copy_upsert`); results arrive as JSON
+text already (scoring/resultjson.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import orjson
 from django.db import connection, transaction
+from django.utils import timezone
 
 from scoring import engine
 from scoring.models import Assessment
@@ -54,13 +55,16 @@ def upsert(rows: list[Row]) -> None:
     """Insert or replace the rows (one per village, month and kind)."""
     if not rows:
         return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _copy_upsert(rows)
-        else:
+    if connection.vendor == "postgresql":
+        now = timezone.now()
+        copy_upsert(Assessment, _FIELDS, [(*r, now) for r in rows],
+                    unique=["village_id", "month", "kind"])
+    else:
+        with transaction.atomic():
             _orm_upsert(rows)
 
 
+_FIELDS = [*Row._fields, "computed_at"]
 _UPDATED = ["ruleset", "level", "stars", "scores", "result", "computed_at"]
 
 
@@ -73,47 +77,9 @@ def _orm_upsert(rows: list[Row]) -> None:
         update_fields=_UPDATED)
 
 
-# PostgreSQL: COPY (text format) into a session-local table, then one upsert. Checking
-# and compressing the JSON is most of the database's work; results are compressed with lz4
-# where the server has it (pglz took twice as long). (Copying an equal preview from its
-# official row inside PostgreSQL was tried: on tables analysed while empty the planner
-# joined by scanning the growing assessments for every batch.)
-_LOAD_TABLE = """
-CREATE TEMPORARY TABLE IF NOT EXISTS assessment_load (
-    village_id integer, month date, kind varchar(10), ruleset_id integer, level smallint,
-    stars varchar(60), scores jsonb, result json {compression})"""
-_UPSERT = """
-INSERT INTO scoring_assessment
-    (village_id, month, kind, ruleset_id, level, stars, scores, result, computed_at)
-SELECT village_id, month, kind, ruleset_id, level, stars, scores, result, now()
-FROM assessment_load
-ON CONFLICT (village_id, month, kind) DO UPDATE SET
-    ruleset_id = EXCLUDED.ruleset_id, level = EXCLUDED.level, stars = EXCLUDED.stars,
-    scores = EXCLUDED.scores, result = EXCLUDED.result, computed_at = EXCLUDED.computed_at"""
-
-
 def _copy_text(data: bytes) -> bytes:
     # orjson escapes control characters, so only the backslash needs escaping for COPY.
     return data.replace(b"\\", b"\\\\")
-
-
-def _copy_upsert(rows: list[Row]) -> None:
-    buffer = io.BytesIO()
-    write = buffer.write
-    for r in rows:
-        write(b"%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n" % (
-            r.village_id, r.month.isoformat().encode(), r.kind.encode(), r.ruleset_id,
-            r.level, r.stars.encode(), _copy_text(orjson.dumps(r.scores)),
-            _copy_text(r.result)))
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        cursor.execute(_LOAD_TABLE.format(
-            compression="COMPRESSION lz4" if has_lz4(cursor) else ""))
-        # Emptied first: the table lives as long as the connection, and inside an outer
-        # transaction (a savepoint) the previous batch's rows would still be there.
-        cursor.execute("TRUNCATE assessment_load")
-        cursor.cursor.copy_expert("COPY assessment_load FROM STDIN", buffer)
-        cursor.execute(_UPSERT)
 
 
 _LZ4: dict[str, bool] = {}
@@ -133,6 +99,8 @@ def has_lz4(cursor) -> bool:
 def _copy_value(value) -> bytes:
     if value is None:
         return b"\\N"
+    if isinstance(value, bytes):  # JSON text already (resultjson)
+        return _copy_text(value)
     if isinstance(value, (dict, list)):
         return _copy_text(orjson.dumps(value))
     if isinstance(value, bool):
@@ -144,10 +112,11 @@ def _copy_value(value) -> bytes:
 
 
 def copy_upsert(model, fields: list[str], rows: list[tuple], unique: list[str]) -> None:
-    """Insert or update rows of `model` (tuples of `fields`' values, attnames) through
-    COPY into a temporary table: for PostgreSQL and thousands of rows at a time, where
-    the ORM's bulk upsert spent more time building its statement than the database did
-    running it. Other fields take their database defaults on insert."""
+    """Insert or update rows of `model` (tuples of `fields`' values, attnames; bytes are
+    JSON text) through COPY (text format) into a temporary table, then one upsert: for
+    PostgreSQL and thousands of rows at a time, where the ORM's bulk upsert spent more
+    time building its statement than the database did running it. Other fields take
+    their database defaults on insert."""
     table = connection.ops.quote_name(model._meta.db_table)
     columns = [model._meta.get_field(name).column for name in fields]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -160,7 +129,14 @@ def copy_upsert(model, fields: list[str], rows: list[tuple], unique: list[str]) 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} AS "
                        f"SELECT {names} FROM {table} WITH NO DATA")
+        # Emptied first: the table lives as long as the connection, and inside an outer
+        # transaction (a savepoint) the previous batch's rows would still be there.
         cursor.execute(f"TRUNCATE {load}")
+        if has_lz4(cursor):
+            # Compressing the results' JSON is much of the database's work; lz4 took half
+            # the time of pglz. Values are compressed as they are copied into the load
+            # table, and keep that compression on their way into the model's table.
+            cursor.execute("SET LOCAL default_toast_compression TO lz4")
         cursor.cursor.copy_expert(f"COPY {load} ({names}) FROM STDIN", buffer)
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {load} "
                        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")

@@ -135,17 +135,24 @@ def test_a_preview_without_drafts_stores_the_official_result(
 
 
 @pytest.mark.django_db
-def test_results_are_stored_as_json_compressed_with_lz4_where_the_server_has_it():
+def test_results_are_stored_as_json_compressed_with_lz4_where_the_server_has_it(
+        ruleset, village_a):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
+    enter(village_a, ruleset, "cooperatives_led", MARCH, 2)
+    services.recompute(Village.objects.all(), MARCH)  # results of ~17 kB: compressed
     with connection.cursor() as cursor:
         cursor.execute("SELECT format_type(atttypid, atttypmod), attcompression "
                        "FROM pg_attribute WHERE attname = 'result' "
                        "AND attrelid = 'scoring_assessment'::regclass")
         column_type, compression = cursor.fetchone()
+        cursor.execute("SELECT DISTINCT pg_column_compression(result) "
+                       "FROM scoring_assessment")
+        stored_with = {method for (method,) in cursor.fetchall()}
         assert column_type == "json"
         if storage.has_lz4(cursor):
             assert compression == "l"
+            assert stored_with == {"lz4"}
 
 
 @pytest.mark.django_db
