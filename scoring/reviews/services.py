@@ -39,7 +39,7 @@ from .models import (
     ReviewView,
     Snapshot,
 )
-from .models.applications import STEP_STATE
+from .models.applications import STEP_STATE, SUBMIT_ACTIONS
 
 
 class AlreadyHandled(Exception):
@@ -297,8 +297,11 @@ def queue_for(user):
     condition = review_condition(user)
     if condition is None:
         return Application.objects.none()
+    submitted = ReviewLog.objects.filter(application=models.OuterRef("pk"),
+                                         action__in=SUBMIT_ACTIONS, actor=user)
     return (Application.objects.filter(condition)
-            .exclude(submitted_by=user).exclude(resubmitted_by=user).oldest_first())
+            .exclude(submitted_by=user).exclude(resubmitted_by=user)
+            .exclude(models.Exists(submitted)).oldest_first())
 
 
 def is_reviewer(user) -> bool:

@@ -121,6 +121,27 @@ def test_no_one_reviews_an_application_they_submitted(cycle_a, village_a, town_a
     services.pass_step(application.pk, other)
 
 
+def test_an_earlier_rounds_resubmitter_does_not_review_it_either(cycle_a, village_a, town_a,
+                                                                  secretary_a, leader_a):
+    from wuxing.accounts.models import Membership
+    both = factories.user_with_role("town_official", unit=town_a)
+    Membership.objects.create(user=both, role="town_leader", unit=town_a)
+    flags = {"stars": {"industry": "凭证不清"}}
+    application = services.apply(secretary_a, cycle_a, village_a, ["industry"],
+                                 {"industry": "x"})
+    services.send_back(application.pk, leader_a, flags)
+    services.resubmit(application.pk, both, {"star:industry": "已补"})  # round 2: `both`
+    services.send_back(application.pk, leader_a, flags)
+    services.resubmit(application.pk, secretary_a, {"star:industry": "再补"})  # round 3
+    application.refresh_from_db()
+    assert application.resubmitted_by == secretary_a  # `both` is only in the log now
+    assert application not in services.queue_for(both)
+    with pytest.raises(PermissionDenied):
+        services.pass_step(application.pk, both)
+    assert application in services.queue_for(leader_a)
+    services.pass_step(application.pk, leader_a)
+
+
 def test_each_level_acts_only_at_its_own_step(cycle_a, village_a, secretary_a, town_a,
                                               app_county):
     city = factories.TownFactory(code="410900000000", name="濮阳市", level="city",

@@ -7,6 +7,8 @@ transition is a method whose `permission` names who may take it; the service lay
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -35,6 +37,7 @@ STEP_STATE = {steps.TOWN: AppState.TOWN, steps.CITY: AppState.CITY,
               steps.COUNTY: AppState.COUNTY}
 STATE_STEP = {state: step for step, state in STEP_STATE.items()}
 REVIEW_STATES = tuple(STEP_STATE.values())
+SUBMIT_ACTIONS = ("submit", "resubmit")  # ReviewLog actions of the village's side
 OPEN_STATES = (*REVIEW_STATES, AppState.RETURNED, AppState.APPROVED, AppState.NOTICE)
 
 
@@ -130,7 +133,16 @@ class Application(FSMModelMixin, models.Model):
         return [str(StarCode(code).label) for code in self.approved_stars]
 
     def submitted_by_user(self, user) -> bool:
-        return user.pk in (self.submitted_by_id, self.resubmitted_by_id)
+        """Whether the user submitted or resubmitted the application, in any round."""
+        if user.pk in (self.submitted_by_id, self.resubmitted_by_id):
+            return True
+        # `resubmitted_by` names only the last round's resubmitter; the log names them all.
+        return user.pk in self._logged_submitter_ids
+
+    @cached_property
+    def _logged_submitter_ids(self) -> set[int]:
+        return set(self.log.filter(action__in=SUBMIT_ACTIONS).values_list(
+            "actor_id", flat=True))
 
     def waiting_days(self, now=None) -> int:
         return ((now or timezone.now()) - self.state_since).days
