@@ -133,6 +133,9 @@ CASES: list[Case] = [
     Case("reminders:policy", town_code),
     Case("reminders:policy", town_code, method="post", write=True, owner="leader_a",
          data=lambda r: POLICY_FORM, ok=(302,), forbidden_to=("official_a",)),
+    Case("reminders:period", town_code, method="post", write=True, owner="leader_a",
+         data=lambda r: {"period-deadline_day": 8, "period-evidence_limit": 40}, ok=(302,),
+         forbidden_to=("official_a",)),
     # dashboards (issue 5)
     Case("rulesets:mine", scoped=False, ok=(302,)),
     Case("rulesets:in_force", village_code),

@@ -1,4 +1,7 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from scoring.progress.models import TownPeriodSetting
 
 from .models import ReminderPolicy
 
@@ -10,3 +13,19 @@ class ReminderPolicyForm(forms.ModelForm):
                   "town_leader_days_after", "summary_days_after", "review_waiting_days",
                   "send_entry_due", "send_overdue", "send_summary", "send_review_waiting",
                   "use_email", "use_wecom", "use_dingtalk"]
+
+
+class PeriodSettingForm(forms.ModelForm):
+    """The town's reporting deadline and evidence limit (shown on the same page)."""
+
+    prefix = "period"
+
+    class Meta:
+        model = TownPeriodSetting
+        fields = ["deadline_day", "evidence_limit"]
+        help_texts = {
+            "deadline_day": _("Entries of a month can be changed until the end of this day "
+                              "of the next month (1–28); then the month locks."),
+            "evidence_limit": _("The most photos and documents a village may attach in "
+                                "one month."),
+        }

@@ -6,4 +6,5 @@ app_name = "reminders"
 urlpatterns = [
     path("", views.town_list, name="towns"),
     path("<str:code>/", views.policy, name="policy"),
+    path("<str:code>/period/", views.period, name="period"),
 ]

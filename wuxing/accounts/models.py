@@ -71,6 +71,7 @@ class AuditKind(models.TextChoices):
     EXPORT = "export", _("Export")
     IMPORT = "import", _("Import")
     REOPEN = "reopen", _("Month reopened")
+    SETTINGS = "settings", _("Settings changed")
 
 
 class AuditEvent(models.Model):

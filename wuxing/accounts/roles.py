@@ -37,6 +37,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "enter_progress": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),
     "verify_entry": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
     "reopen_month": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    # the town's reporting deadline and evidence limit (locks and unlocks months)
+    "manage_periods": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
     "add_evidence": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.VILLAGE_SECRETARY,
                                Role.ADMIN}),
 }

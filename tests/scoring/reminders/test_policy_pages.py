@@ -106,3 +106,61 @@ def test_the_policy_dates_follow_the_deadline():
     assert policy.current_month("overdue", date(2027, 1, 5)) == date(2026, 11, 1)
     assert policy.current_month("overdue", date(2027, 1, 6)) == date(2026, 12, 1)
     assert policy.current_month("entry_due", date(2027, 1, 6)) is None
+
+
+# --- the reporting period (deadline day, evidence limit) on the same page ----------------
+
+def period_url(town):
+    return reverse("reminders:period", args=[town.code])
+
+
+PERIOD = {"period-deadline_day": 10, "period-evidence_limit": 30}
+
+
+def test_the_town_leader_moves_the_reporting_deadline(client, leader_a, town_a, village_a):
+    from scoring.progress import periods
+    from scoring.progress.models import TownPeriodSetting
+    from wuxing.accounts.models import AuditEvent
+    client.force_login(leader_a)
+    response = client.post(period_url(town_a), PERIOD, follow=True)
+    assert "填报截止日已改为次月10日" in response.content.decode()
+    setting = TownPeriodSetting.objects.get(town=town_a)
+    assert (setting.deadline_day, setting.evidence_limit) == (10, 30)
+    # November's entries now lock at the end of 10 December instead of 5 December.
+    assert periods.deadline(town_a, date(2026, 11, 1)).date() == date(2026, 12, 11)
+    event = AuditEvent.objects.get(kind="settings")
+    assert event.user == leader_a and event.target == town_a.code
+    assert event.detail["before"] == [5, 60] and event.detail["after"] == [10, 30]
+
+
+def test_a_town_official_may_not_move_the_deadline(client, official_a, town_a):
+    from scoring.progress.models import TownPeriodSetting
+    client.force_login(official_a)
+    page = client.get(url(town_a)).content.decode()
+    assert "保存填报期限" not in page
+    assert client.post(period_url(town_a), PERIOD).status_code == 403
+    assert not TownPeriodSetting.objects.exists()
+
+
+@pytest.mark.parametrize("field, value", [("period-deadline_day", 29),
+                                          ("period-deadline_day", 0),
+                                          ("period-evidence_limit", 0),
+                                          ("period-deadline_day", "x")])
+def test_a_deadline_or_limit_out_of_range_is_refused(client, leader_a, town_a, field, value):
+    from scoring.progress.models import TownPeriodSetting
+    from wuxing.accounts.models import AuditEvent
+    client.force_login(leader_a)
+    response = client.post(period_url(town_a), {**PERIOD, field: value})
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
+    assert not TownPeriodSetting.objects.exists()
+    assert not AuditEvent.objects.filter(kind="settings").exists()
+
+
+def test_another_towns_deadline_is_not_found(client, leader_a):
+    from scoring.progress.models import TownPeriodSetting
+    other = factories.TownFactory()
+    client.force_login(leader_a)
+    assert client.post(period_url(other), PERIOD).status_code == 404
+    assert client.get(period_url(other)).status_code == 405  # a form target only
+    assert not TownPeriodSetting.objects.exists()
