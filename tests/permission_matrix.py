@@ -51,6 +51,25 @@ def observers_notification(request) -> dict:
 POLICY_FORM = {"enabled": "on", "due_days_before": 3,
                "overdue_days_after": 1, "leader_days_after": 3, "town_leader_days_after": 7,
                "summary_days_after": 2, "review_waiting_days": 5}
+ROBOT_FORM = {"kind": "wecom", "enabled": "on",
+              "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}
+
+
+def town_group(request) -> dict:
+    from villages.models import WorkingGroup
+    group, _ = WorkingGroup.objects.get_or_create(
+        town=request.getfixturevalue("town_a"), kind="star", star="industry",
+        defaults={"name": "产业兴旺星专班"})
+    return {"pk": group.pk}
+
+
+def town_robot(request) -> dict:
+    from wuxing.notifications.models import GroupRobot
+    robot = GroupRobot.objects.create(group_id=town_group(request)["pk"], kind="wecom",
+                                      webhook_url=ROBOT_FORM["webhook_url"])
+    return {"pk": robot.pk}
+
+
 def town_quarter(request) -> dict:
     return {"code": request.getfixturevalue("town_a").code, "quarter": "2026Q3"}
 
@@ -136,6 +155,11 @@ CASES: list[Case] = [
     Case("reminders:period", town_code, method="post", write=True, owner="leader_a",
          data=lambda r: {"period-deadline_day": 8, "period-evidence_limit": 40}, ok=(302,),
          forbidden_to=("official_a",)),
+    Case("reminders:robots", town_group),
+    Case("reminders:robots", town_group, method="post", write=True, owner="leader_a",
+         data=lambda r: ROBOT_FORM, ok=(302,), forbidden_to=("official_a",)),
+    Case("reminders:robot_delete", town_robot, method="post", write=True, owner="leader_a",
+         ok=(302,), forbidden_to=("official_a",)),
     # dashboards (issue 5)
     Case("rulesets:mine", scoped=False, ok=(302,)),
     Case("rulesets:in_force", village_code),

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scoring.progress.models import TownPeriodSetting
+from wuxing.notifications.models import GroupRobot
 
 from .models import ReminderPolicy
 
@@ -29,3 +30,27 @@ class PeriodSettingForm(forms.ModelForm):
             "evidence_limit": _("The most photos and documents a village may attach in "
                                 "one month."),
         }
+
+
+class RobotForm(forms.ModelForm):
+    """A working group's WeCom or DingTalk robot; a second one of a kind replaces the first.
+
+    The secret is never shown again: left empty, the stored one is kept.
+    """
+
+    webhook_url = forms.URLField(
+        label=GroupRobot._meta.get_field("webhook_url").verbose_name, max_length=500,
+        assume_scheme="https", help_text=_("Copy it from the group chat's robot settings."))
+
+    class Meta:
+        model = GroupRobot
+        fields = ["kind", "webhook_url", "secret", "enabled"]
+        widgets = {"secret": forms.PasswordInput(render_value=False)}
+        help_texts = {
+            "secret": _("DingTalk only: the SEC… secret of 加签. Leave empty to keep the "
+                        "stored one."),
+        }
+
+    def clean_secret(self):
+        secret = self.cleaned_data.get("secret", "")
+        return secret or (self.instance.secret if self.instance.pk else "")

@@ -88,4 +88,5 @@ def _page(request, town, form, period_form):
         "deadline_day": form.instance.deadline_day,
         "can_manage": can(request.user, "manage_reminders", town.code),
         "can_manage_periods": can(request.user, "manage_periods", town.code),
+        "can_manage_groups": can(request.user, "manage_groups", town.code),
     })

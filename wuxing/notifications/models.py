@@ -127,6 +127,12 @@ class GroupRobot(models.Model):
     def division_code(self) -> str:
         return self.group.town.code
 
+    @property
+    def masked_url(self) -> str:
+        """The webhook without its query: WeCom's key= is as good as a password."""
+        parts = urlsplit(self.webhook_url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
+
     def clean(self) -> None:
         if self.webhook_url:
             check_robot_url(self.webhook_url)
