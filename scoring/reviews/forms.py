@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from scoring.dashboards.models import CountyTarget
 from scoring.stars import STAR_ORDER, StarCode
 
 from . import steps
@@ -173,3 +174,20 @@ class ResolveForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CountyTargetForm(forms.ModelForm):
+    """The county's targets for the cycle's year, shown on the overviews."""
+
+    class Meta:
+        model = CountyTarget
+        fields = ["min_level_all", "share_four_plus", "share_five"]
+
+    def clean(self):
+        data = super().clean()
+        four, five = data.get("share_four_plus"), data.get("share_five")
+        if four is not None and five is not None and five > four:
+            # Five-star villages are also at four stars or more.
+            self.add_error("share_five", _("The five-star share cannot exceed the share "
+                                           "at four stars or more."))
+        return data

@@ -26,6 +26,7 @@ urlpatterns = [
     path("cycles/new/", cycles.cycle_create, name="cycle_create"),
     path("cycles/<int:pk>/", cycles.cycle_detail, name="cycle"),
     path("cycles/<int:pk>/edit/", cycles.cycle_edit, name="cycle_edit"),
+    path("cycles/<int:pk>/target/", cycles.cycle_target, name="cycle_target"),
     path("cycles/<int:pk>/publish/", cycles.publish_notice, name="publish"),
     path("cycles/<int:pk>/notice/", cycles.notice, name="notice"),
 ]

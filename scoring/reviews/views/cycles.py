@@ -6,6 +6,7 @@ from operator import attrgetter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,10 +15,11 @@ from django.views.decorators.http import require_http_methods
 
 from scoring.dashboards.models import CountyTarget
 from scoring.reviews import services, steps
-from scoring.reviews.forms import CycleForm, PublishForm
+from scoring.reviews.forms import CountyTargetForm, CycleForm, PublishForm
 from scoring.reviews.models import Application, AppState, Award, RatingCycle
 from villages.models import AdminUnit, UnitLevel
 from wuxing.accounts.access import scopes_of
+from wuxing.accounts.models import AuditEvent, AuditKind
 
 from .common import action, form_errors
 
@@ -71,6 +73,30 @@ def cycle_edit(request, pk):
         form_errors(request, form)
     return render(request, "reviews/cycle_form.html", {"form": form, "county": cycle.county,
                                                        "cycle": cycle})
+
+
+@require_http_methods(["GET", "POST"])
+def cycle_target(request, pk):
+    """The county's targets for the cycle's year (三星全覆盖, four- and five-star shares)."""
+    cycle = RatingCycle.objects.select_related("county").fetch_for(request.user, pk=pk)
+    _require_county(request.user, cycle)
+    target = (CountyTarget.objects.filter(county=cycle.county, year=cycle.year).first()
+              or CountyTarget(county=cycle.county, year=cycle.year))
+    form = CountyTargetForm(request.POST or None, instance=target)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                AuditEvent.record(AuditKind.SETTINGS, user=request.user, request=request,
+                                  target=cycle.county.code, setting="county_target",
+                                  year=cycle.year, values=form.cleaned_data)
+            messages.success(request, _("The county targets for %(year)s were saved.")
+                             % {"year": cycle.year})
+            return redirect("reviews:cycle", pk=cycle.pk)
+        form_errors(request, form)
+    return render(request, "reviews/cycle_form.html", {
+        "form": form, "county": cycle.county, "cycle": cycle,
+        "title": _("County targets %(year)s") % {"year": cycle.year}})
 
 
 def cycle_detail(request, pk):
