@@ -89,14 +89,16 @@ def _entries_returned(today, towns, policies, extra: Extra) -> None:
 
     months = [first_of_month(today), previous_month(first_of_month(today))]
     returned: dict[int, list] = defaultdict(list)
-    for pk, village_id, code, name, town_id, indicator, reason, month in (
+    # In the order they were sent back: the last one names the message (see the topic).
+    for pk, version, village_id, code, name, town_id, indicator, reason, month in (
             Entry.objects.filter(status=EntryStatus.RETURNED, month__in=months,
                                  village__town_id__in=list(towns))
-            .order_by("pk").values_list("pk", "village_id", "village__code", "village__name",
-                                        "village__town_id", "indicator__name",
-                                        "return_reason", "month")):
+            .order_by("updated_at", "pk").values_list(
+                "pk", "version", "village_id", "village__code", "village__name",
+                "village__town_id", "indicator__name", "return_reason", "month")):
         if policies[town_id].enabled:
-            returned[village_id].append((pk, code, name, town_id, indicator, reason, month))
+            returned[village_id].append((f"{pk}v{version}", code, name, town_id, indicator,
+                                         reason, month))
     if not returned:
         return
     secretaries: dict[int, list[int]] = defaultdict(list)
@@ -117,7 +119,8 @@ def _entries_returned(today, towns, policies, extra: Extra) -> None:
             for _p, _c, _n, _t, indicator, reason, entry_month in items]
         extra.planned.append(Planned(
             kind=ReminderKind.ENTRY_RETURNED, month=month,
-            # a new message whenever a newer entry is sent back
+            # A new message whenever another entry, or the same one again after a
+            # correction (a new version), is sent back.
             topic=f"village:{village_id}:{newest[0]}", town_id=town_id,
             subject=f"【{name}】" + _("%(count)d entries were sent back") % {
                 "count": len(items)},

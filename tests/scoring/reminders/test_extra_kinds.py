@@ -64,3 +64,26 @@ def test_the_secretary_hears_of_entries_sent_back(ruleset, village_a, secretary_
     assert note.title == "【甲村】1 项进展被退回"
     assert f"{indicator.name}（2026-11）：照片不清晰" in note.body
     assert note.url == f"/progress/village/{village_a.code}/2026-11/"
+
+
+def test_an_entry_sent_back_again_after_a_correction_is_told_again(
+        ruleset, village_a, secretary_a, official_a, leader_a):
+    from scoring.progress import workflow
+    indicator = ruleset.indicators.filter(cadence=Cadence.MONTHLY, kind="bool").first()
+    with time_machine.travel("2026-11-20 10:00 +0800"):
+        entry = workflow.save_value(official_a, village_a, indicator, date(2026, 11, 1),
+                                    "yes", 0).entry
+        entry = workflow.submit(official_a, entry, entry.version)
+        entry = workflow.send_back(leader_a, entry, "照片不清晰", entry.version)
+        run_dispatch(date(2026, 11, 20))
+    with time_machine.travel("2026-11-21 10:00 +0800"):
+        entry = workflow.save_value(official_a, village_a, indicator, date(2026, 11, 1),
+                                    "yes", entry.version).entry  # corrected ...
+        entry = workflow.submit(official_a, entry, entry.version)
+        workflow.send_back(leader_a, entry, "仍缺会议记录", entry.version)  # ... and again
+        run_dispatch(date(2026, 11, 21))
+        run_dispatch(date(2026, 11, 22))  # nothing new: nothing more
+    notes = list(Notification.objects.filter(recipient=secretary_a).order_by("pk")
+                 .values_list("body", flat=True))
+    assert len(notes) == 2
+    assert "照片不清晰" in notes[0] and "仍缺会议记录" in notes[1]
