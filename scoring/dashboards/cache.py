@@ -4,8 +4,9 @@ Anything that changes what a dashboard shows (assessments via their summaries, t
 points ledger, pairings) bumps the versions of the county, city and province above it.
 A town page names its county's version, because pairing suggestions look across the
 county's towns; an overview names its own unit's. Cached entries carry the version
-they were computed under, so they are never served stale; the timeout only bounds
-memory and catches edits made elsewhere (e.g. a village renamed in the admin).
+they were computed under, so they are never served stale; renamed, added or removed
+villages and units bump them too (signals.py). The timeout bounds memory and catches
+edits that send no signal (queryset updates).
 """
 
 from __future__ import annotations

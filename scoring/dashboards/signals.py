@@ -5,6 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from scoring.services import assessments_changed
+from villages.models import AdminUnit, UnitLevel, Village
 
 from . import cache, summaries
 from .models import CountyTarget, Pairing, PairingActivity, PointsLedger
@@ -35,3 +36,22 @@ def activity_saved(sender, instance, **kwargs):
 @receiver(post_delete, sender=CountyTarget, dispatch_uid="dashboards.target_deleted")
 def target_changed(sender, instance, **kwargs):
     cache.bump([instance.county.code])
+
+
+@receiver(post_save, sender=Village, dispatch_uid="dashboards.village_saved")
+@receiver(post_delete, sender=Village, dispatch_uid="dashboards.village_deleted")
+def village_changed(sender, instance, **kwargs):
+    # A renamed, added or removed village shows on its town's and county's pages at once.
+    cache.bump([instance.code])
+
+
+@receiver(post_save, sender=AdminUnit, dispatch_uid="dashboards.unit_saved")
+@receiver(post_delete, sender=AdminUnit, dispatch_uid="dashboards.unit_deleted")
+def unit_changed(sender, instance, **kwargs):
+    # A unit's name shows on the pages of the units above it and of the counties below.
+    codes = [instance.code]
+    if instance.level in (UnitLevel.PROVINCE, UnitLevel.CITY):
+        codes += AdminUnit.objects.filter(code__startswith=instance.prefix,
+                                          level=UnitLevel.COUNTY).values_list("code",
+                                                                              flat=True)
+    cache.bump(codes)

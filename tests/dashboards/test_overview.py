@@ -76,3 +76,16 @@ def test_the_cached_overview_follows_a_new_county_target(client, reviewer, town_
     assert "Target 30%" in client.get(url, english, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chinese = client.get(url, english, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "Target 30%" not in chinese and "30%" in chinese
+
+
+def test_the_cached_overview_follows_a_renamed_town(client, reviewer, town_a, ruleset):
+    village = factories.VillageFactory(town=town_a)
+    assess(village, NOV, ["industry"], ruleset)
+    refresh([village])
+    client.force_login(reviewer)
+    url = reverse("dashboards:unit", args=[town_a.parent.code])
+    assert town_a.name in client.get(url, {"month": "2026-11"}).content.decode()
+    assert "overview" not in client.get(url, {"month": "2026-11"}).context  # cached
+    town_a.name = "新甲镇"
+    town_a.save()
+    assert "新甲镇" in client.get(url, {"month": "2026-11"}).content.decode()

@@ -174,6 +174,17 @@ def test_the_cached_board_follows_new_assessments_and_ledger_entries(
     assert "新加分" in _board(client, leader_a, town_a).content.decode()
 
 
+def test_the_cached_board_follows_a_renamed_village(client, leader_a, town_a,
+                                                  hand_made_town):
+    assert "中村" in _board(client, leader_a, town_a).content.decode()
+    assert "board" not in _board(client, leader_a, town_a).context  # cached
+    village = hand_made_town["中村"]
+    village.name = "中心村"
+    village.save()
+    page = _board(client, leader_a, town_a).content.decode()
+    assert "中心村" in page and ">中村<" not in page
+
+
 def test_the_cached_page_carries_each_session_its_own_csrf_token(town_a, leader_a,
                                                                  hand_made_town):
     entry = PointsLedger.objects.create(town=town_a, village=hand_made_town["北村"],
