@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from scoring.reviews import services
+from scoring.reviews import awarding, services
 from scoring.reviews.models import Award
 from tests.reviews.fixtures import make_cycle
 
@@ -18,7 +18,7 @@ def test_awarded_stars_come_in_the_five_star_order_without_revoked_ones(
     for star in ("civility", "industry", "branch", "safety"):
         _award(cycle_a, village_a, star)
     safety = Award.objects.get(star="safety")
-    services.revoke(safety.pk, reviewer_a, "发生刑事案件")
+    awarding.revoke(safety.pk, reviewer_a, "发生刑事案件")
     assert services.awarded_stars(village_a, cycle_a.year) == ["branch", "industry",
                                                                "civility"]
 

@@ -98,20 +98,20 @@ def test_list_query_counts_do_not_grow_with_applications(client, request, cycle_
 
 def test_the_notice_page_query_count_does_not_grow(client, cycle_a, town_a, reviewer_a,
                                                    official_a):
-    from scoring.reviews import services
+    from scoring.reviews import awarding
     _applications(cycle_a, town_a, 2, AppState.APPROVED)
-    services.publish_notice(cycle_a, reviewer_a, timezone.localdate())
+    awarding.publish_notice(cycle_a, reviewer_a, timezone.localdate())
     few = _queries(client, official_a, "reviews:notice", pk=cycle_a.pk)
     _applications(cycle_a, town_a, 6, AppState.APPROVED)
-    services.publish_notice(cycle_a, reviewer_a, timezone.localdate())
+    awarding.publish_notice(cycle_a, reviewer_a, timezone.localdate())
     assert _queries(client, official_a, "reviews:notice", pk=cycle_a.pk) == few
 
 
 def test_the_notice_page_is_paginated(client, cycle_a, town_a, reviewer_a, official_a):
-    from scoring.reviews import services
+    from scoring.reviews import awarding
     from scoring.reviews.views.cycles import NOTICE_PAGE_SIZE
     _applications(cycle_a, town_a, NOTICE_PAGE_SIZE + 1, AppState.APPROVED)
-    services.publish_notice(cycle_a, reviewer_a, timezone.localdate())
+    awarding.publish_notice(cycle_a, reviewer_a, timezone.localdate())
     client.force_login(official_a)
     url = reverse("reviews:notice", kwargs={"pk": cycle_a.pk})
     first = client.get(url)

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from scoring.reviews import services
+from scoring.reviews import awarding, services
 from scoring.reviews.models import AppState, PublicNotice, RatingCycle, ReviewLog
 from tests import factories
 from tests.reviews.fixtures import make_application, make_cycle
@@ -122,6 +122,6 @@ def test_the_award_waits_for_the_end_of_the_notice(village_a, people):
     notice = application.notice
     PublicNotice.objects.filter(pk=notice.pk).update(ends_on=timezone.localdate())
     with pytest.raises(ValidationError):
-        services.award(application.pk, people["reviewer"])
+        awarding.award(application.pk, people["reviewer"])
     application.refresh_from_db()
     assert application.state == AppState.NOTICE

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from scoring.reviews import services, signals
+from scoring.reviews import awarding, services, signals
 from scoring.reviews.models import (
     AppState,
     Award,
@@ -198,31 +198,31 @@ def test_notice_lasts_working_days_skipping_weekends_and_holidays():
 def test_objections_then_award_with_an_upheld_objection_dropping_its_star(
         cycle_a, village_a, secretary_a, reviewer_a, official_a, app_approved,
         django_capture_on_commit_callbacks):
-    notice = services.publish_notice(cycle_a, reviewer_a, timezone.localdate())
+    notice = awarding.publish_notice(cycle_a, reviewer_a, timezone.localdate())
     app_approved.refresh_from_db()
     assert app_approved.state == AppState.NOTICE and app_approved.notice == notice
-    objection = services.file_objection(app_approved, official_a, "分红账目未公开",
+    objection = awarding.file_objection(app_approved, official_a, "分红账目未公开",
                                         "industry")
-    services.file_objection(app_approved, reviewer_a, "电话反映", "", offline=True,
+    awarding.file_objection(app_approved, reviewer_a, "电话反映", "", offline=True,
                             source="电话")
     PublicNotice.objects.filter(pk=notice.pk).update(
         starts_on=timezone.localdate() - timedelta(days=10),
         ends_on=timezone.localdate() - timedelta(days=1))
     app_approved.notice.refresh_from_db()
     with pytest.raises(ValidationError):  # objections pending
-        services.award(app_approved.pk, reviewer_a)
+        awarding.award(app_approved.pk, reviewer_a)
     with pytest.raises(ValidationError):  # the notice is over
-        services.file_objection(app_approved, official_a, "太晚了")
-    services.resolve_objection(objection.pk, reviewer_a, ObjectionStatus.UPHELD, "属实")
+        awarding.file_objection(app_approved, official_a, "太晚了")
+    awarding.resolve_objection(objection.pk, reviewer_a, ObjectionStatus.UPHELD, "属实")
     offline = app_approved.objections.get(offline=True)
-    services.resolve_objection(offline.pk, reviewer_a, ObjectionStatus.DISMISSED, "不属实")
+    awarding.resolve_objection(offline.pk, reviewer_a, ObjectionStatus.DISMISSED, "不属实")
     with pytest.raises(services.AlreadyHandled):
-        services.resolve_objection(offline.pk, reviewer_a, ObjectionStatus.UPHELD, "再议")
+        awarding.resolve_objection(offline.pk, reviewer_a, ObjectionStatus.UPHELD, "再议")
     sent = []
     signals.award_changed.connect(lambda **kw: sent.append(kw["action"]), weak=False,
                                   dispatch_uid="test-award")
     with django_capture_on_commit_callbacks(execute=True):
-        services.award(app_approved.pk, reviewer_a)
+        awarding.award(app_approved.pk, reviewer_a)
     signals.award_changed.disconnect(dispatch_uid="test-award")
     app_approved.refresh_from_db()
     assert app_approved.state == AppState.AWARDED
@@ -232,14 +232,14 @@ def test_objections_then_award_with_an_upheld_objection_dropping_its_star(
 
 def test_revocation_and_reinstatement_keep_everything(client, award_a, reviewer_a, village_a,
                                                       secretary_a):
-    services.revoke(award_a.pk, reviewer_a, "发生刑事案件（平安法治星一票否决）")
+    awarding.revoke(award_a.pk, reviewer_a, "发生刑事案件（平安法治星一票否决）")
     assert services.awarded_stars(village_a, award_a.cycle.year) == []
     with pytest.raises(services.AlreadyHandled):
-        services.revoke(award_a.pk, reviewer_a, "again")
+        awarding.revoke(award_a.pk, reviewer_a, "again")
     client.force_login(secretary_a)
     page = client.get(reverse("reviews:mine")).content.decode()
     assert "发生刑事案件" in page
-    services.reinstate(award_a.pk, reviewer_a, "经复查，案件与村干部无关")
+    awarding.reinstate(award_a.pk, reviewer_a, "经复查，案件与村干部无关")
     award_a.refresh_from_db()
     assert award_a.status == AwardStatus.ACTIVE and award_a.revoked_on is None
     assert services.awarded_stars(village_a, award_a.cycle.year) == ["safety"]

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from scoring.reviews import services, steps
+from scoring.reviews import awarding, steps
 from scoring.reviews.forms import ObjectionForm, OfflineObjectionForm, ReasonForm, ResolveForm
 from scoring.reviews.models import Application, Award, Objection
 
@@ -29,7 +29,7 @@ def file_objection(request, pk):
     form = ObjectionForm(request.POST, stars=application.approved_stars)
     if not form.is_valid():
         raise ValidationError(_("Write the objection."))
-    services.file_objection(application, request.user, form.cleaned_data["text"],
+    awarding.file_objection(application, request.user, form.cleaned_data["text"],
                             form.cleaned_data["star"])
     messages.success(request, _("Your objection was recorded; the county will answer it."))
     return redirect("reviews:detail", pk=pk)
@@ -43,7 +43,7 @@ def record_objection(request, pk):
     form = OfflineObjectionForm(request.POST, stars=application.approved_stars)
     if not form.is_valid():
         raise ValidationError(_("Write the objection and where it came from."))
-    services.file_objection(application, request.user, form.cleaned_data["text"],
+    awarding.file_objection(application, request.user, form.cleaned_data["text"],
                             form.cleaned_data["star"], offline=True,
                             source=form.cleaned_data["source"])
     messages.success(request, _("The objection received offline was recorded."))
@@ -65,7 +65,7 @@ def resolve_objection(request, pk):
     form = ResolveForm(request.POST)
     if not form.is_valid():
         raise ValidationError(_("Write how the objection was resolved."))
-    services.resolve_objection(objection.pk, request.user, form.cleaned_data["status"],
+    awarding.resolve_objection(objection.pk, request.user, form.cleaned_data["status"],
                                form.cleaned_data["resolution"])
     messages.success(request, _("The objection was resolved."))
     return redirect("reviews:detail", pk=objection.application_id)
@@ -75,7 +75,7 @@ def resolve_objection(request, pk):
 def award(request, pk):
     application = Application.objects.select_related("village").fetch_for(
         request.user, "award", pk=pk)
-    application = services.award(application.pk, request.user)
+    application = awarding.award(application.pk, request.user)
     messages.success(request, _("Stars awarded: %(stars)s") % {
         "stars": "、".join(str(a.get_star_display()) for a in application.awards.all())
         or _("none")})
@@ -106,9 +106,9 @@ def _change(request, pk, change, done):
 
 @action(_award_back)
 def revoke(request, pk):
-    return _change(request, pk, services.revoke, _("The star was revoked."))
+    return _change(request, pk, awarding.revoke, _("The star was revoked."))
 
 
 @action(_award_back)
 def reinstate(request, pk):
-    return _change(request, pk, services.reinstate, _("The star was reinstated."))
+    return _change(request, pk, awarding.reinstate, _("The star was reinstated."))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from scoring.dashboards.models import CountyTarget
-from scoring.reviews import services, steps
+from scoring.reviews import awarding, steps
 from scoring.reviews.forms import CountyTargetForm, CycleForm, PublishForm
 from scoring.reviews.models import Application, AppState, Award, RatingCycle
 from villages.models import AdminUnit, UnitLevel
@@ -130,7 +130,7 @@ def publish_notice(request, pk):
     form = PublishForm(request.POST)
     if not form.is_valid():
         raise ValidationError(_("Give the date the notice starts."))
-    notice = services.publish_notice(cycle, request.user, form.cleaned_data["starts_on"])
+    notice = awarding.publish_notice(cycle, request.user, form.cleaned_data["starts_on"])
     messages.success(request, _("The public notice runs from %(start)s to %(end)s.") % {
         "start": notice.starts_on, "end": notice.ends_on})
     return redirect("reviews:notice", pk=cycle.pk)
