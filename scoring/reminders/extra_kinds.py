@@ -20,6 +20,7 @@ from wuxing.accounts.models import Membership
 from wuxing.accounts.roles import ACTION_ROLES, Role
 
 from .kinds import ReminderKind
+from .messages import Planned
 from .models import first_of_month, previous_month
 
 
@@ -38,8 +39,6 @@ def plan(today: date, towns: dict, policies: dict) -> Extra:
 
 
 def _review_waiting(today, towns, policies, extra: Extra) -> None:
-    from .dispatch import Planned
-
     waiting: dict[tuple[str, str], list] = defaultdict(list)
     for pk, state, since, code, name, town_id in (
             Application.objects.filter(state__in=REVIEW_STATES, village__town_id__in=list(towns))
@@ -85,8 +84,6 @@ def _channels(policies, apps) -> list[str]:
 
 
 def _entries_returned(today, towns, policies, extra: Extra) -> None:
-    from .dispatch import Planned
-
     months = [first_of_month(today), previous_month(first_of_month(today))]
     returned: dict[int, list] = defaultdict(list)
     # In the order they were sent back: the last one names the message (see the topic).
