@@ -68,3 +68,39 @@ def test_audit_events_cannot_be_changed(official_a):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+def test_the_idle_timeout_counts_from_the_last_request(client, official_a):
+    with time_machine.travel(START, tick=False) as clock:
+        _login(client, official_a.username, DEMO_PASSWORD)
+        clock.shift(dt.timedelta(minutes=20))
+        assert client.get(reverse("villages:list")).status_code == 200  # moves the expiry
+        clock.shift(dt.timedelta(minutes=29))
+        assert client.get(reverse("villages:list")).status_code == 200
+        clock.shift(dt.timedelta(minutes=31))
+        assert client.get(reverse("villages:list")).status_code == 302
+
+
+def test_the_session_row_is_written_at_most_once_a_minute(client, official_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("villages:list")).status_code == 200
+        return [q["sql"] for q in queries if "django_session" in q["sql"]
+                and not q["sql"].lstrip().upper().startswith("SELECT")]
+
+    with time_machine.travel(START, tick=False) as clock:
+        _login(client, official_a.username, DEMO_PASSWORD)
+        clock.shift(dt.timedelta(seconds=10))
+        assert session_writes() == []
+        clock.shift(dt.timedelta(seconds=61))
+        assert len(session_writes()) == 1
+        assert session_writes() == []
+
+
+def test_anonymous_visitors_get_no_session_row(client):
+    from django.contrib.sessions.models import Session
+    assert client.get(reverse("login")).status_code == 200
+    assert not Session.objects.exists()

@@ -1,16 +1,25 @@
-"""Audit receivers: logins, failures, lockouts and permission changes."""
+"""Audit receivers (logins, failures, lockouts and permission changes), and the session's
+idle clock set at login."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from .middleware import touch
 from .models import AuditEvent, AuditKind, Membership
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     AuditEvent.record(AuditKind.LOGIN, user=user, request=request)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.session_touched_at_login")
+def touch_session_at_login(sender, request, user, **kwargs):
+    # A login saves the session with a fresh expiry: the next minute needs no write.
+    if request is not None and hasattr(request, "session"):
+        touch(request.session)
 
 
 @receiver(user_logged_out)
