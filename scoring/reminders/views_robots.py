@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from villages.models import WorkingGroup
+from villages.models import GroupKind, WorkingGroup
 from wuxing.accounts.access import can, require
 from wuxing.accounts.models import AuditEvent, AuditKind
 from wuxing.notifications.models import GroupRobot
@@ -18,7 +18,9 @@ from .forms import RobotForm
 def group_robots(request, pk):
     # Anyone who sees the town sees its robots (webhooks masked); changing them is the
     # town leader's.
-    group = WorkingGroup.objects.select_related("town").fetch_for(request.user, pk=pk)
+    # Reminders go to the star working groups (一星一专班), so only they have robots here.
+    group = (WorkingGroup.objects.filter(kind=GroupKind.STAR).select_related("town")
+             .fetch_for(request.user, pk=pk))
     if request.method == "POST":
         require(request.user, "manage_groups", group.town.code)
     form = RobotForm(request.POST or None, instance=_robot_for(group, request.POST))

@@ -127,3 +127,14 @@ def test_the_robots_page_query_count_does_not_grow_with_robots(client, leader_a,
     with CaptureQueriesContext(connection) as two:
         assert client.get(robots_url(group)).status_code == 200
     assert len(none) == len(two)
+
+
+def test_only_star_working_groups_have_robots_here(client, leader_a, town_a):
+    promotion = WorkingGroup.objects.create(town=town_a, kind=GroupKind.PROMOTION,
+                                            name="第一管区推进组")
+    client.force_login(leader_a)
+    assert client.get(robots_url(promotion)).status_code == 404
+    assert client.post(robots_url(promotion), WECOM).status_code == 404
+    policy = client.get(reverse("reminders:policy", args=[town_a.code])).content.decode()
+    assert "第一管区推进组" in policy and robots_url(promotion) not in policy
+    assert not GroupRobot.objects.exists()
