@@ -34,6 +34,18 @@ def _celery_eager():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request with another Accept-Language leaves its language active in the thread
+    # (LocaleMiddleware activates, nothing deactivates); the next test, a command's
+    # output say, must not inherit it.
+    from django.conf import settings
+    from django.utils import translation
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Full-strength PBKDF2 costs a large part of a second per user; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
