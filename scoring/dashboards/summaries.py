@@ -130,17 +130,20 @@ def _village_counts(prefixes: set[str] | None) -> dict[str, int]:
                 .order_by().annotate(n=Count("id")).values_list("town_prefix", "n"))
 
 
-def refresh_towns(month: date, prefixes: set[str] | None = None) -> set[str]:
-    """Recount the towns' summaries from status rows (all towns when prefixes is None)."""
-    # Both kinds named, so that the (month, kind, code) index is searched by code too.
-    statuses = VillageStatus.objects.filter(month=month, kind__in=KINDS)
-    if prefixes is not None:
-        statuses = statuses.filter(_prefix_filter("code", prefixes))
-    grouped: dict[tuple[str, str], list] = defaultdict(list)
-    for code, kind, level, stars, gaps in statuses.values_list("code", "kind", "level",
-                                                               "stars", "gaps"):
-        grouped[(code[:TOWN], kind)].append((level, stars, gaps))
+def refresh_towns(month: date, prefixes: set[str] | None = None,
+                  stored: list[VillageStatus] | None = None) -> set[str]:
+    """Recount the towns' summaries from status rows (all towns when prefixes is None).
+
+    `stored`: statuses just stored; when they are every village's of these towns (a bulk
+    recompute's batch of whole towns), they are counted as they are, not read back.
+    """
     villages = _village_counts(prefixes)
+    grouped: dict[tuple[str, str], list] = defaultdict(list)
+    for code, kind, level, stars, gaps in (
+            ((s.code, s.kind, s.level, s.stars, s.gaps) for s in stored)
+            if stored is not None and _every_village(stored, villages)
+            else _status_rows(month, prefixes)):
+        grouped[(code[:TOWN], kind)].append((level, stars, gaps))
     towns = set(villages) | {town for town, _kind in grouped}
     rows = []
     for town in towns:
@@ -150,6 +153,21 @@ def refresh_towns(month: date, prefixes: set[str] | None = None) -> set[str]:
                                          **_counts(grouped.get((town, kind), []))))
     _store_summaries(rows)
     return towns
+
+
+def _status_rows(month: date, prefixes: set[str] | None):
+    # Both kinds named, so that the (month, kind, code) index is searched by code too.
+    statuses = VillageStatus.objects.filter(month=month, kind__in=KINDS)
+    if prefixes is not None:
+        statuses = statuses.filter(_prefix_filter("code", prefixes))
+    return statuses.values_list("code", "kind", "level", "stars", "gaps")
+
+
+def _every_village(statuses: list[VillageStatus], villages: dict[str, int]) -> bool:
+    """Whether the statuses are both kinds of every village of the towns counted."""
+    per_town = Counter((s.code[:TOWN], s.kind) for s in statuses)
+    return len({s.code for s in statuses}) * len(KINDS) == len(statuses) and all(
+        per_town[(town, kind)] == n for town, n in villages.items() for kind in KINDS)
 
 
 def refresh_parents(month: date, child_prefixes: set[str], child_depth: int) -> None:
@@ -188,8 +206,10 @@ def refresh(village_ids: list[int], month: date, results: dict | None = None, *,
     store_statuses(statuses)
     towns = {s.code[:TOWN] for s in statuses}
     if towns:
-        refresh_towns(month, towns if not units else
-                      towns | _towns_without_summary(towns, month))
+        if units:
+            refresh_towns(month, towns | _towns_without_summary(towns, month))
+        else:
+            refresh_towns(month, towns, stored=statuses)
         if units:
             refresh_parents(month, towns, TOWN)
         _bump_now_and_on_commit(towns)

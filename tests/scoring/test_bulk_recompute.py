@@ -187,3 +187,27 @@ def test_the_evidence_read_leaves_the_planner_as_it_found_it(ruleset, village_a,
         with connection.cursor() as cursor:
             cursor.execute("SHOW enable_hashjoin")
             assert cursor.fetchone()[0] == "on"
+
+
+def _town_summaries(month) -> dict:
+    return {(s.prefix, s.kind): (s.villages, s.assessed, s.level_counts, s.star_counts,
+                                 s.gap_counts)
+            for s in UnitMonthSummary.objects.filter(month=month, depth=9)}
+
+
+@pytest.mark.django_db
+def test_town_counts_from_a_batch_in_memory_equal_counts_read_back(ruleset, town_a):
+    from scoring.dashboards import summaries
+    other = TownFactory()
+    villages = [VillageFactory(town=town) for town in (town_a, town_a, town_a, other)]
+    for n, village in enumerate(villages):
+        enter(village, ruleset, "cooperatives_led", MARCH, n)
+        enter(village, ruleset, "collective_income", MARCH, 40000 * n, status="draft")
+    services.recompute(Village.objects.all(), MARCH)  # whole towns: counted in memory
+    # Part of town A only: its other villages must still be counted (read back).
+    enter(villages[0], ruleset, "road_hardening", MARCH, 5000)
+    services.recompute(Village.objects.filter(pk=villages[0].pk), MARCH)
+    counted = _town_summaries(MARCH)
+    summaries.rebuild(MARCH)  # every count read back from the stored statuses
+    assert counted == _town_summaries(MARCH)
+    assert counted[town_a.prefix, "official"][:2] == (3, 3)
