@@ -213,7 +213,7 @@ def test_bench_recompute():
         "it has unverified entries, serialises the results with orjson, COPYs them into a "
         "temporary table and upserts the official and preview rows (an equal preview is a "
         "copy of the official row), then stores its villages' dashboard statuses (COPY) and "
-        "recounts its towns; the units above the towns are summed once at the end.",
+        "recounts its towns from them; the units above the towns are summed once at the end.",
     ]
     start = time.perf_counter()
 
