@@ -14,7 +14,11 @@ from wuxing.accounts.access import scopes_of
 def mine(request):
     """The rule set in force where the user works: their first village or unit."""
     prefixes = sorted({scope.prefix for scope in scopes_of(request.user)}, key=len)
-    code = (prefixes[-1] if prefixes else "").ljust(12, "0")
+    prefix = prefixes[-1] if prefixes else ""
+    # Everywhere (an administrator): the top of the tree.
+    code = prefix.ljust(12, "0") if prefix else AdminUnit.objects.top_code()
+    if code is None:
+        return redirect("home")
     return redirect("rulesets:in_force", code=code)
 
 

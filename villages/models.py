@@ -33,6 +33,11 @@ class AdminUnitQuerySet(ScopedQuerySet):
     def towns(self):
         return self.filter(level=UnitLevel.TOWN)
 
+    def top_code(self) -> str | None:
+        """The code of the first unit without a parent (an administrator's "mine")."""
+        return self.filter(parent__isnull=True).order_by("code").values_list(
+            "code", flat=True).first()
+
     def visible_to(self, user):
         """Units inside the user's jurisdiction, plus the units above it (for breadcrumbs)."""
         return super().visible_to(user)

@@ -40,7 +40,11 @@ def mine(request):
         return redirect("home")
     if len(scope.prefix) == 9:
         return redirect("dashboards:town", code=scope.prefix.ljust(12, "0"))
-    return redirect("dashboards:unit", code=scope.prefix.ljust(12, "0"))
+    # Everywhere (an administrator): the top of the tree.
+    code = scope.prefix.ljust(12, "0") if scope.prefix else AdminUnit.objects.top_code()
+    if code is None:
+        return redirect("home")
+    return redirect("dashboards:unit", code=code)
 
 
 def village_card(request, code):

@@ -89,3 +89,15 @@ def test_the_cached_overview_follows_a_renamed_town(client, reviewer, town_a, ru
     town_a.name = "新甲镇"
     town_a.save()
     assert "新甲镇" in client.get(url, {"month": "2026-11"}).content.decode()
+
+
+def test_an_administrator_lands_on_the_top_of_the_tree(client, admin_user, town_a):
+    from villages.models import AdminUnit
+    top = AdminUnit.objects.top_code()
+    assert top == town_a.parent.code  # the county made by the factories has no parent
+    client.force_login(admin_user)
+    for mine, page in (("dashboards:mine", "dashboards:unit"),
+                       ("rulesets:mine", "rulesets:in_force")):
+        response = client.get(reverse(mine))
+        assert response["Location"] == reverse(page, args=[top])
+        assert client.get(response["Location"]).status_code == 200
