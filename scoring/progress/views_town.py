@@ -59,7 +59,8 @@ def completeness_page(request, code, month):
         "town": town, "month": month, "result": result, "page": page,
         "totals": result.totals(),
         "star_headers": [(s, StarCode(s).label) for s in result.stars],
-        "previous": periods.previous_month(month), "next": periods.next_month(month)})
+        "previous": periods.previous_month(month), "next": periods.next_month(month),
+        "can_enter": can(request.user, "enter_progress", town.code)})
 
 
 @require_http_methods(["GET", "POST"])

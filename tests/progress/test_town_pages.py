@@ -114,6 +114,17 @@ def test_the_completeness_page_counts_per_village_and_star(client, official_a, t
     assert page.context["totals"]["returned"] == 1
 
 
+def test_only_those_who_enter_progress_are_offered_the_sheet_upload(
+        client, official_a, observer_a, town_a, village_a, ruleset, in_may):
+    url = reverse("progress:completeness", args=[town_a.code, "2026-05"])
+    upload = reverse("progress:sheet_upload", args=[town_a.code, "2026-05"])
+    client.force_login(official_a)
+    assert upload in client.get(url).content.decode()
+    client.force_login(observer_a)
+    page = client.get(url).content.decode()
+    assert upload not in page and "下载填报表" in page
+
+
 def _completeness_queries(client, user, town) -> int:
     client.force_login(user)
     url = reverse("progress:completeness", args=[town.code, "2026-05"])
