@@ -17,8 +17,8 @@ from .forms import RobotForm
 @require_http_methods(["GET", "POST"])
 def group_robots(request, pk):
     # Anyone who sees the town sees its robots (webhooks masked); changing them is the
-    # town leader's.
-    # Reminders go to the star working groups (一星一专班), so only they have robots here.
+    # town leader's. Reminders go to the star working groups (一星一专班) only, so only
+    # they have robots here.
     group = (WorkingGroup.objects.filter(kind=GroupKind.STAR).select_related("town")
              .fetch_for(request.user, pk=pk))
     if request.method == "POST":
