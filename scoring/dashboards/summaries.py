@@ -208,10 +208,9 @@ def refresh(village_ids: list[int], month: date, results: dict | None = None, *,
     if towns:
         if units:
             refresh_towns(month, towns | _towns_without_summary(towns, month))
+            refresh_parents(month, towns, TOWN)
         else:
             refresh_towns(month, towns, stored=statuses)
-        if units:
-            refresh_parents(month, towns, TOWN)
         _bump_now_and_on_commit(towns)
 
 
