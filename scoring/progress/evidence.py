@@ -32,7 +32,6 @@ from .models import Entry, Evidence, EvidenceKind, TownPeriodSetting
 MB = 1024 * 1024
 PHOTO_MAX_BYTES = 15 * MB
 DOCUMENT_MAX_BYTES = 20 * MB
-DEFAULT_COUNT_LIMIT = 60
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; bombs do not
 MAX_SIDE = 1920
 THUMB_SIDE = 320
@@ -191,8 +190,7 @@ def process_photo(data: bytes) -> Photo:
 
 
 def count_limit(town) -> int:
-    setting = TownPeriodSetting.objects.filter(town=town).only("evidence_limit").first()
-    return setting.evidence_limit if setting else DEFAULT_COUNT_LIMIT
+    return TownPeriodSetting.objects.of(town.pk).evidence_limit
 
 
 def _read(upload) -> bytes:

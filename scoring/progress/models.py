@@ -196,17 +196,29 @@ class Evidence(models.Model):
         return self.entry.village.code
 
 
+DEFAULT_DEADLINE_DAY = 5
+DEFAULT_EVIDENCE_LIMIT = 60
+
+
+class TownPeriodSettingQuerySet(models.QuerySet):
+    def of(self, town_id: int) -> "TownPeriodSetting":
+        """The town's setting, or an unsaved one with the defaults (most towns keep them)."""
+        return self.filter(town_id=town_id).first() or TownPeriodSetting(town_id=town_id)
+
+
 class TownPeriodSetting(models.Model):
     """A town's reporting deadline: month M is open until day `deadline_day` of M+1."""
 
     town = models.OneToOneField("villages.AdminUnit", on_delete=models.CASCADE,
                                 related_name="period_setting", verbose_name=_("town"))
     deadline_day = models.PositiveSmallIntegerField(
-        _("deadline (day of the next month)"), default=5,
+        _("deadline (day of the next month)"), default=DEFAULT_DEADLINE_DAY,
         validators=[MinValueValidator(1), MaxValueValidator(28)])
     evidence_limit = models.PositiveSmallIntegerField(
-        _("evidence files per village and month"), default=60,
+        _("evidence files per village and month"), default=DEFAULT_EVIDENCE_LIMIT,
         validators=[MinValueValidator(1)])
+
+    objects = TownPeriodSettingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reporting period setting")

@@ -133,9 +133,8 @@ def indicators_of(ruleset, stars=STAR_ORDER) -> list[Indicator]:
 
 
 def period_state(village, month: date) -> periods.PeriodState:
-    setting = TownPeriodSetting.objects.filter(town_id=village.town_id).first()
-    return periods.PeriodState(village, month, day=setting.deadline_day if setting
-                               else periods.DEFAULT_DEADLINE_DAY)
+    return periods.PeriodState(
+        village, month, day=TownPeriodSetting.objects.of(village.town_id).deadline_day)
 
 
 def preview_of(village, month: date, ruleset) -> engine.VillageResult | None:
@@ -204,8 +203,7 @@ def grid(group, month: date) -> Grid:
     indicators = indicators_of(ruleset, completeness.group_stars(group)) if ruleset else []
     entries = {(e.village_id, e.indicator_id): e for e in Entry.objects.filter(
         village__in=villages, month=month, indicator__in=indicators)}
-    setting = TownPeriodSetting.objects.filter(town_id=group.town_id).first()
-    day = setting.deadline_day if setting else periods.DEFAULT_DEADLINE_DAY
+    day = TownPeriodSetting.objects.of(group.town_id).deadline_day
     now = timezone.now()
     reopened = set(MonthReopen.objects.filter(village__in=villages, month=month)
                    .active(now).values_list("village_id", flat=True))

@@ -18,7 +18,6 @@ from wuxing.accounts.models import AuditEvent, AuditKind
 
 from .models import MonthReopen, TownPeriodSetting
 
-DEFAULT_DEADLINE_DAY = 5
 REOPEN_DAYS = 7
 
 
@@ -35,8 +34,7 @@ def previous_month(month: date) -> date:
 
 
 def deadline_day(town) -> int:
-    setting = TownPeriodSetting.objects.filter(town=town).only("deadline_day").first()
-    return setting.deadline_day if setting else DEFAULT_DEADLINE_DAY
+    return TownPeriodSetting.objects.of(town.pk).deadline_day
 
 
 def deadline(town, month: date, day: int | None = None) -> datetime:

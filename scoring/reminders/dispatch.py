@@ -20,8 +20,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import translation
 
-from scoring.progress.models import TownPeriodSetting
-from scoring.progress.periods import DEFAULT_DEADLINE_DAY
+from scoring.progress.models import DEFAULT_DEADLINE_DAY, TownPeriodSetting
 from villages.models import AdminUnit, GroupKind, Village, WorkingGroup
 from wuxing.accounts.models import Membership, User
 from wuxing.accounts.roles import Role

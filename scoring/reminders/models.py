@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from scoring.progress.periods import DEFAULT_DEADLINE_DAY
+from scoring.progress.models import DEFAULT_DEADLINE_DAY
 from wuxing.accounts.access import ScopedQuerySet
 from wuxing.notifications.models import Channel
 

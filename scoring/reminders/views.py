@@ -76,7 +76,7 @@ def _policy_of(town, setting: TownPeriodSetting) -> ReminderPolicy:
 
 
 def _period_of(town) -> TownPeriodSetting:
-    return TownPeriodSetting.objects.filter(town=town).first() or TownPeriodSetting(town=town)
+    return TownPeriodSetting.objects.of(town.pk)
 
 
 def _page(request, town, form, period_form):
