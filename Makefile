@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-CELERY := $(VENV)/bin/celery
 RUN_DIR := .run
 
 .PHONY: run test lint migrations-check bench messages install install-dev clean
@@ -25,16 +24,10 @@ install-dev: $(VENV)/.installed-dev
 
 ## Set up and start the portal with its Celery worker and beat on the embedded defaults.
 run: install
-	@mkdir -p $(RUN_DIR)/broker/processed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "Portal: http://127.0.0.1:8000   (Ctrl-C stops the portal, the worker and beat)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  DJANGO_DEBUG=true $(CELERY) -A wuxing worker --loglevel=info --concurrency=2 & \
-	  DJANGO_DEBUG=true $(CELERY) -A wuxing beat --loglevel=info \
-	    --schedule $(RUN_DIR)/celerybeat-schedule & \
-	  DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000 & \
-	  wait
+	$(PY) -m wuxing.launcher --address 127.0.0.1:8000 --run-dir $(RUN_DIR)
 
 ## Set up and run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
 test: install-dev

@@ -126,13 +126,18 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Kombu's filesystem transport: a broker without a service, shared by the web
-    # server, the worker and beat started by `make run`.
-    _broker_dir = RUN_DIR / "broker"
+    # server, the worker and beat started by `make run`. Its folders are made here, so
+    # a portal started any other way can queue work too (the transport creates none of
+    # them, and its control folder would default to `control/` in the current directory).
+    _broker_dir = Path(env.str("WUXING_BROKER_DIR", default=str(RUN_DIR / "broker")))
+    _broker_folders = {"data_folder_in": _broker_dir, "data_folder_out": _broker_dir,
+                       "processed_folder": _broker_dir / "processed",
+                       "control_folder": _broker_dir / "control"}
+    for _folder in _broker_folders.values():
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "processed_folder": str(_broker_dir / "processed"),
+        **{name: str(folder) for name, folder in _broker_folders.items()},
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
