@@ -8,18 +8,28 @@ official (verified entries) and one preview (all entries) per village and month.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
 
+from celery import current_app
 from django.db import connection, transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 from scoring import engine, parallel, resultjson, storage
-from scoring.models import Assessment, AssessmentKind, Indicator, RuleSet, ValueKind
+from scoring.models import (
+    Assessment,
+    AssessmentKind,
+    Indicator,
+    PendingRecompute,
+    RuleSet,
+    ValueKind,
+)
 from scoring.progress.models import Entry, EntryStatus, Evidence
 from scoring.resultjson import jsonable  # noqa: F401  (callers import it from here)
 
@@ -30,6 +40,8 @@ from scoring.resultjson import jsonable  # noqa: F401  (callers import it from h
 # what sums over many villages (batches may run side by side in worker processes).
 # Dashboards keep their pre-aggregated rows in step by listening to it.
 assessments_changed = Signal()
+
+logger = logging.getLogger(__name__)
 
 _SPEC_CACHE: dict[tuple, engine.RuleSetSpec] = {}
 
@@ -366,16 +378,56 @@ class _QueuedRecompute:
     def __init__(self, village_id: int, month: date) -> None:
         self.key = (village_id, month)
 
-    def __call__(self) -> None:
+    def __call__(self) -> bool:
         from scoring.tasks import recompute_village_month
 
-        recompute_village_month.delay(self.key[0], self.key[1].isoformat())
+        try:
+            recompute_village_month.delay(self.key[0], self.key[1].isoformat())
+        except Exception:
+            # The change is stored and so is its PendingRecompute mark: a broker that is
+            # down delays the recompute until the sweep, it must not fail the request.
+            if current_app.conf.task_always_eager:
+                raise
+            logger.warning("recompute of village %s for %s not queued; the sweep will",
+                           *self.key, exc_info=True)
+            return False
+        return True
 
 
 def schedule_recompute(village_id: int, month: date) -> None:
-    """Queue a recompute of one village-month once the current transaction commits.
+    """Mark the village-month stale in the current transaction, queue its recompute once
+    the transaction commits.
 
     No de-duplication: the task is idempotent and cheap (one village), and a pending
     callback that is skipped in favour of another is an easy way to lose a recompute.
     """
-    transaction.on_commit(_QueuedRecompute(village_id, engine.month_start(month)))
+    month = engine.month_start(month)
+    PendingRecompute.objects.mark(village_id, month)
+    transaction.on_commit(_QueuedRecompute(village_id, month))
+
+
+def recompute_marked(village_id: int, month: date) -> int:
+    """Recompute one village-month and clear the mark it had when it started."""
+    from villages.models import Village
+
+    marked_at = PendingRecompute.objects.read(village_id, month)
+    count = recompute(Village.objects.filter(pk=village_id), month)
+    PendingRecompute.objects.clear(village_id, month, marked_at)
+    return count
+
+
+# A mark older than this whose recompute has not cleared it lost its task (or the broker
+# was down); the sweep queues it again at most once per SWEEP_REQUEUE_AFTER.
+SWEEP_QUIET = timedelta(minutes=2)
+SWEEP_REQUEUE_AFTER = timedelta(minutes=10)
+SWEEP_BATCH = 5000
+
+
+def queue_stale_recomputes(now: datetime | None = None) -> int:
+    """Queue the recomputes whose marks were left behind; the number queued."""
+    now = now or timezone.now()
+    due = list(PendingRecompute.objects.due_for_sweep(now, SWEEP_QUIET, SWEEP_REQUEUE_AFTER)
+               .order_by("marked_at").values_list("pk", "village_id", "month")[:SWEEP_BATCH])
+    queued = [pk for pk, village_id, month in due if _QueuedRecompute(village_id, month)()]
+    PendingRecompute.objects.filter(pk__in=queued).update(swept_at=now)
+    return len(queued)

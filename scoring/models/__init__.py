@@ -1,4 +1,4 @@
-from .assessments import Assessment, AssessmentKind
+from .assessments import Assessment, AssessmentKind, PendingRecompute
 from .standards import (
                         BranchRule,
                         Cadence,
@@ -15,5 +15,5 @@ from .standards import (
 )
 
 __all__ = ["Assessment", "AssessmentKind", "BranchRule", "Cadence", "Combine", "Comparison",
-           "ImmutableRuleSet", "Indicator", "IndicatorRole", "RuleSet", "RuleSetStar",
-           "RuleSetStatus", "Star", "ValueKind"]
+           "ImmutableRuleSet", "Indicator", "IndicatorRole", "PendingRecompute", "RuleSet",
+           "RuleSetStar", "RuleSetStatus", "Star", "ValueKind"]

@@ -6,6 +6,7 @@ that dashboards aggregate rows without opening the JSON result.
 """
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wuxing.accounts.access import ScopedQuerySet
@@ -88,3 +89,55 @@ class Assessment(models.Model):
     @property
     def division_code(self) -> str:
         return self.village.code
+
+
+class PendingRecomputeQuerySet(models.QuerySet):
+    def mark(self, village_id: int, month) -> None:
+        """Record in the caller's transaction that the village-month's results are stale.
+
+        One statement (an upsert). Each mark gets a new `marked_at`, and a recompute
+        clears only the mark it read before it started (`clear`), so a change made while
+        it ran keeps its mark."""
+        self.bulk_create(
+            [PendingRecompute(village_id=village_id, month=month, marked_at=timezone.now())],
+            update_conflicts=True, unique_fields=["village", "month"],
+            update_fields=["marked_at", "swept_at"])
+
+    def read(self, village_id: int, month):
+        return (self.filter(village_id=village_id, month=month)
+                .values_list("marked_at", flat=True).first())
+
+    def clear(self, village_id: int, month, marked_at) -> None:
+        if marked_at is not None:
+            self.filter(village_id=village_id, month=month, marked_at=marked_at).delete()
+
+    def due_for_sweep(self, now, quiet, requeue_after):
+        """Marks left alone for `quiet` (their own queueing failed or is lost) and not
+        queued by a sweep within `requeue_after` (a stopped worker is not flooded)."""
+        return (self.filter(marked_at__lte=now - quiet)
+                .filter(models.Q(swept_at__isnull=True)
+                        | models.Q(swept_at__lte=now - requeue_after)))
+
+
+class PendingRecompute(models.Model):
+    """A village-month whose stored assessments may be stale: the durable intent behind a
+    queued recompute. Written in the transaction of the change, removed by the recompute
+    that covered it, swept by beat when its task never ran (broker down, worker lost)."""
+
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE,
+                                related_name="+", verbose_name=_("village"))
+    month = models.DateField(_("month"))
+    marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+    swept_at = models.DateTimeField(_("queued by the sweep at"), null=True, blank=True)
+
+    objects = PendingRecomputeQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["village", "month"],
+                                               name="one_pending_recompute_per_village_month")]
+        indexes = [models.Index(fields=["marked_at"])]
+        verbose_name = _("pending recompute")
+        verbose_name_plural = _("pending recomputes")
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.month:%Y-%m}"
