@@ -119,8 +119,10 @@ SCORING_RECOMPUTE_WORKERS = env.int("SCORING_RECOMPUTE_WORKERS", default=0)
 # --- Cache and Celery: Redis through REDIS_URL, embedded otherwise -----------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    # Short timeouts: with Redis down, a page waits half a second for it, not minutes.
+    CACHES = {"default": {"BACKEND": "wuxing.cache.DegradingRedisCache",
+                          "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
