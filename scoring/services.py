@@ -8,7 +8,6 @@ official (verified entries) and one preview (all entries) per village and month.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -16,7 +15,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
 
-from celery import current_app
 from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -32,6 +30,7 @@ from scoring.models import (
 )
 from scoring.progress.models import Entry, EntryStatus, Evidence
 from scoring.resultjson import jsonable  # noqa: F401  (callers import it from here)
+from wuxing import queueing
 
 # Sent after assessments were stored, with kwargs `village_ids` (list[int]), `month` (date)
 # and `scope`. A recompute sends it once per batch with scope "villages" and `results`
@@ -40,8 +39,6 @@ from scoring.resultjson import jsonable  # noqa: F401  (callers import it from h
 # what sums over many villages (batches may run side by side in worker processes).
 # Dashboards keep their pre-aggregated rows in step by listening to it.
 assessments_changed = Signal()
-
-logger = logging.getLogger(__name__)
 
 _SPEC_CACHE: dict[tuple, engine.RuleSetSpec] = {}
 
@@ -381,17 +378,7 @@ class _QueuedRecompute:
     def __call__(self) -> bool:
         from scoring.tasks import recompute_village_month
 
-        try:
-            recompute_village_month.delay(self.key[0], self.key[1].isoformat())
-        except Exception:
-            # The change is stored and so is its PendingRecompute mark: a broker that is
-            # down delays the recompute until the sweep, it must not fail the request.
-            if current_app.conf.task_always_eager:
-                raise
-            logger.warning("recompute of village %s for %s not queued; the sweep will",
-                           *self.key, exc_info=True)
-            return False
-        return True
+        return queueing.send(recompute_village_month, self.key[0], self.key[1].isoformat())
 
 
 def schedule_recompute(village_id: int, month: date) -> None:

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from wuxing import queueing
+
 from .channels import CHANNELS, RateLimited
 from .models import OPEN_STATUSES, Channel, Delivery, DeliveryAttempt, DeliveryStatus
 
@@ -136,7 +138,8 @@ def enqueue(ids: Iterable[int]) -> None:
     """Queue delivery tasks for `ids` once the current transaction commits."""
     task = deliver_deliveries_task()
     for chunk in chunks(sorted(ids)):
-        transaction.on_commit(lambda chunk=chunk: task.delay(chunk))
+        # Open rows whose task is not queued are found again by `stale_ids`.
+        transaction.on_commit(lambda chunk=chunk: queueing.send(task, chunk))
 
 
 def stale_ids(now=None) -> list[int]:

@@ -1,0 +1,27 @@
+"""Queueing a task after a change was stored: never an error for the stored change.
+
+Whatever a task would do is also recorded durably beside the change (a PendingRecompute
+mark, an open Delivery row) and swept periodically, so a broker that refuses the task
+delays the work; it must not turn the stored change into a 500."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+
+logger = logging.getLogger(__name__)
+
+
+def send(task, *args) -> bool:
+    """`task.delay(*args)`; False, logged, if the broker refused it."""
+    try:
+        task.delay(*args)
+    except Exception:
+        # In-process (tests, debugging) the task itself ran and failed: say so loudly.
+        if current_app.conf.task_always_eager:
+            raise
+        logger.warning("task %s%r not queued; its sweep will queue it", task.name, args,
+                       exc_info=True)
+        return False
+    return True
