@@ -8,8 +8,9 @@ official (verified entries) and one preview (all entries) per village and month.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from scoring import engine, parallel, resultjson, storage
+from scoring import engine, resultjson, storage
 from scoring.models import (
     Assessment,
     AssessmentKind,
@@ -226,35 +227,36 @@ def evaluate_village(village, month: date, *, official: bool = True
     return engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month)
 
 
-def recompute(villages, month: date, *, batch_size: int = 250, workers: int | None = None,
+def recompute(villages, month: date, *, batch_size: int = 250,
               progress: Callable[[int, int], None] | None = None) -> int:
-    """Evaluate and store official and preview assessments for the villages; returns rows.
+    """Evaluate and store official and preview assessments for the villages in this
+    process; returns rows. Batches of whole towns, about `batch_size` villages each, each
+    its own transaction; `progress(done, total)` is called after each with village counts.
 
-    Batches of whole towns, about `batch_size` villages each, run in `workers` processes
-    (scoring/parallel.py; default: one per core). `progress(done, total)` is called after
-    each batch with village counts.
+    For a county or more, start a run instead (scoring/runs.py): its batches are spread
+    over the Celery workers of every machine.
     """
     month = engine.month_start(month)
     batches = [(ruleset.pk, ids, month)
-               for ruleset, villages_of_ruleset in _villages_by_ruleset(villages, month.year)
-               for ids in _town_batches(villages_of_ruleset, batch_size)]
+               for ruleset, villages_of_ruleset in villages_by_ruleset(villages, month.year)
+               for ids in town_batches(villages_of_ruleset, batch_size)]
     total = sum(len(ids) for _r, ids, _m in batches)
     stored_ids: list[int] = []
-
-    def done(batch, _rows):
-        stored_ids.extend(batch[1])
-        if progress is not None:
-            progress(len(stored_ids), total)
-
+    rows = 0
     try:
-        return parallel.run(_recompute_batch, batches, workers=workers, done=done)
+        for batch in batches:
+            rows += _recompute_batch(batch)
+            stored_ids.extend(batch[1])
+            if progress is not None:
+                progress(len(stored_ids), total)
     finally:
         if stored_ids:
             assessments_changed.send(sender=Assessment, village_ids=stored_ids, month=month,
                                      scope="units")
+    return rows
 
 
-def _town_batches(villages: list[tuple[int, str]], size: int) -> list[list[int]]:
+def town_batches(villages: list[tuple[int, str]], size: int) -> list[list[int]]:
     """Village ids (given in code order) cut into batches that never split a town, so
     that no two workers ever recount the same town."""
     batches: list[list[int]] = [[]]
@@ -267,7 +269,7 @@ def _town_batches(villages: list[tuple[int, str]], size: int) -> list[list[int]]
     return [batch for batch in batches if batch]
 
 
-def _villages_by_ruleset(villages, year: int) -> list[tuple[RuleSet, list[tuple[int, str]]]]:
+def villages_by_ruleset(villages, year: int) -> list[tuple[RuleSet, list[tuple[int, str]]]]:
     """(id, code) of the villages in code order, grouped by the rule set in force for
     them (none: left out)."""
     by_ruleset: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -311,6 +313,14 @@ def months_with_entries(prefix: str, year: int | None = None) -> list[date]:
     return sorted(set(entries.values_list("month", flat=True).distinct()))
 
 
+def months_to_recompute(prefix: str, year: int) -> list[date]:
+    """Months of the cycle with entries or with stored results under the prefix: a month
+    whose entries were all deleted still has results to correct."""
+    stored = (Assessment.objects.under(prefix).filter(month__year=year)
+              .values_list("month", flat=True).distinct())
+    return sorted(set(months_with_entries(prefix, year)) | set(stored))
+
+
 def star_report(prefix: str, month: date) -> list[tuple[str, str, int, str]]:
     """(code, name, level, stars) of every village under the prefix, official results.
 
@@ -335,12 +345,24 @@ def star_report(prefix: str, month: date) -> list[tuple[str, str, int, str]]:
 
 
 def _recompute_batch(batch: tuple[int, list[int], date]) -> int:
-    """Judge and store one batch of villages (in a worker process, or this one)."""
-    # A batch allocates a few million small objects and frees them all at the end; the
-    # cyclic garbage collector, triggered over and over by those allocations, found
-    # nothing to collect and cost as much as reading the entries (no cycles are built).
-    with parallel.no_gc():
+    with no_gc():
         return _judge_and_store(*batch)
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees memory).
+
+    A batch allocates a few million small objects and frees them all at the end; the
+    collector, triggered over and over by those allocations, found nothing to collect and
+    cost as much as reading the entries (no cycles are built)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> int:

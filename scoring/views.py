@@ -1,14 +1,18 @@
-"""The rule set in force, as a page everyone in the jurisdiction can read."""
+"""The rule set in force, as a page everyone in the jurisdiction can read, and the
+recompute runs a county reviewer starts from it."""
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from scoring import services
+from scoring import runs, services
+from scoring.models import RecomputeRun
 from scoring.rulesets import rule_rows
 from villages.models import AdminUnit, Village
-from wuxing.accounts.access import scopes_of
+from wuxing.accounts.access import can, scopes_of
 
 
 def mine(request):
@@ -32,7 +36,29 @@ def in_force(request, code):
     except ValueError:
         year = timezone.localdate().year
     ruleset = services.ruleset_for(code, year)
+    may_recompute = isinstance(place, AdminUnit) and can(request.user, "recompute", code)
     return render(request, "rulesets/in_force.html", {
         "place": place, "year": year, "ruleset": ruleset,
         "stars": rule_rows(ruleset) if ruleset else [],
+        "may_recompute": may_recompute,
+        "runs": (RecomputeRun.objects.visible_to(request.user).filter(scope=place.prefix)[:5]
+                 if may_recompute else []),
     })
+
+
+@require_POST
+def start_recompute(request, code):
+    unit = AdminUnit.objects.fetch_for(request.user, "recompute", code=code)
+    months = services.months_to_recompute(unit.prefix, timezone.localdate().year)
+    if not months:
+        messages.info(request, _("No entries in the current cycle: nothing to recompute."))
+        return redirect("rulesets:in_force", code=code)
+    run = runs.start(unit.prefix, months, user=request.user)
+    return redirect("rulesets:run", pk=run.pk)
+
+
+def run_page(request, pk):
+    """A run's progress; htmx polls the bar in place until the run has finished."""
+    run = RecomputeRun.objects.fetch_for(request.user, pk=pk)
+    template = "rulesets/_run_progress.html" if request.htmx else "rulesets/run.html"
+    return render(request, template, {"run": run, "progress": runs.progress(run)})

@@ -252,6 +252,18 @@ def _cycle_data(request) -> dict:
 _COUNTY = {"owner": "reviewer_a", "write": True, "forbidden_to": ("leader_a",)}
 _TOWN = {"owner": "leader_a", "write": True, "forbidden_to": ("secretary_a", "official_a")}
 
+def town_run(request) -> dict:
+    from scoring.models import RecomputeRun
+    run = RecomputeRun.objects.create(scope=request.getfixturevalue("town_a").prefix,
+                                      months=["2026-03-01"])
+    return {"pk": run.pk}
+
+
+CASES += [
+    Case("rulesets:recompute", town_code, method="post", ok=(302,), **_COUNTY),
+    Case("rulesets:run", town_run),
+]
+
 CASES += [
     Case("reviews:queue", scoped=False),
     Case("reviews:mine", scoped=False),

@@ -1,4 +1,5 @@
 from .assessments import Assessment, AssessmentKind, PendingRecompute
+from .runs import BatchState, RecomputeBatch, RecomputeRun, RunState
 from .standards import (
                         BranchRule,
                         Cadence,
@@ -14,6 +15,7 @@ from .standards import (
                         ValueKind,
 )
 
-__all__ = ["Assessment", "AssessmentKind", "BranchRule", "Cadence", "Combine", "Comparison",
-           "ImmutableRuleSet", "Indicator", "IndicatorRole", "PendingRecompute", "RuleSet",
-           "RuleSetStar", "RuleSetStatus", "Star", "ValueKind"]
+__all__ = ["Assessment", "AssessmentKind", "BatchState", "BranchRule", "Cadence", "Combine",
+           "Comparison", "ImmutableRuleSet", "Indicator", "IndicatorRole", "PendingRecompute",
+           "RecomputeBatch", "RecomputeRun", "RuleSet", "RuleSetStar", "RuleSetStatus",
+           "RunState", "Star", "ValueKind"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from scoring import engine, parallel, resultjson, services, storage
+from scoring import engine, resultjson, runs, services, storage
 from scoring.dashboards.models import UnitMonthSummary, VillageStatus
 from scoring.models import Assessment
 from tests.factories import TownFactory, VillageFactory, enter
@@ -75,33 +75,26 @@ def test_grouped_inputs_judge_exactly_like_a_flat_list(ruleset, village_a):
 
 
 @pytest.mark.django_db
-def test_inside_a_transaction_batches_run_in_this_process():
-    with transaction.atomic():
-        assert not parallel.can_fork()
-        assert parallel.run(len, [[1, 2], [3]], workers=4) == 3
-
-
-def _fails_on_two(batch):
-    if batch == 2:
-        raise ValueError("batch two")
-    return batch
-
-
-@pytest.mark.django_db(transaction=True)
-def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, town_a):
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes are used on PostgreSQL only")
+def test_a_run_stores_every_batch_and_dashboards_hear_once(ruleset, town_a, monkeypatch):
     towns = [town_a, TownFactory(), TownFactory()]
     villages = [VillageFactory(town=towns[n // 2]) for n in range(5)]  # 2 + 2 + 1
     for village in villages:
         enter(village, ruleset, "cooperatives_led", MARCH, 1)
     enter(villages[0], ruleset, "collective_income", MARCH, 90000, status="draft")
-    assert parallel.can_fork()
-    seen = []
-    stored = services.recompute(Village.objects.all(), MARCH, workers=2, batch_size=2,
-                                progress=lambda done, total: seen.append((done, total)))
-    assert stored == 10
-    assert [total for _done, total in seen] == [5, 5, 5] and seen[-1][0] == 5
+    monkeypatch.setattr(runs, "BATCH_SIZE", 2)
+    heard = []
+    services.assessments_changed.connect(
+        lambda sender, scope, **kw: heard.append(scope), weak=False, dispatch_uid="t")
+    try:
+        run = runs.start("", [MARCH], queue=False)
+        seen = []
+        runs.execute_in_process(run, on_batch=lambda r: seen.append(
+            runs.progress(r).counts.villages_done))
+    finally:
+        services.assessments_changed.disconnect(dispatch_uid="t")
+    assert run.state == "done" and (run.batches_total, run.batches_done) == (3, 3)
+    assert seen == [2, 4, 5]
+    assert heard.count("units") == 1
     assert Assessment.objects.filter(month=MARCH).count() == 10
     assert VillageStatus.objects.filter(month=MARCH).count() == 10
     county = UnitMonthSummary.objects.get(prefix=town_a.code[:6], month=MARCH, kind="official")
@@ -112,8 +105,6 @@ def test_worker_processes_store_every_batch_and_dashboards_hear_once(ruleset, to
     official = Assessment.objects.official().get(village=villages[0], month=MARCH)
     assert preview.result["indicators"]["collective_income"]["reported"] is True
     assert official.result["indicators"]["collective_income"]["reported"] is False
-    with pytest.raises(ValueError, match="batch two"):
-        parallel.run(_fails_on_two, [1, 2, 3], workers=2)
 
 
 def test_decimals_are_stored_without_exponents():

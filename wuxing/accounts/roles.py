@@ -30,6 +30,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "publish_notice": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
     "award": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
     "revoke": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
+    # a recompute run over the county's villages (scoring/runs.py)
+    "recompute": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
     # Anyone who can see the village may object during its public notice.
     "file_objection": frozenset(Role.values),
     # Monthly progress (scoring.progress). Verifying is also open to the leader of the

@@ -1,9 +1,12 @@
+import time
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scoring import engine, services
-from villages.models import Village
+from scoring import engine, runs, services
 
 
 def month_argument(text: str):
@@ -24,35 +27,106 @@ def prefix_argument(code: str | None) -> str:
                            % {"code": code})
 
 
+def embedded() -> bool:
+    """No Redis broker or SQLite: the batches run here, one after another."""
+    return not settings.REDIS_URL or connection.vendor == "sqlite"
+
+
 class Command(BaseCommand):
-    help = ("Recompute stored star assessments (official and preview). Without --month: "
-            "every month of the current cycle that has entries.")
+    help = ("Recompute stored star assessments (official and preview) as a recompute run "
+            "on the Celery workers. Without --month: every month of the current cycle that "
+            "has entries or stored results.")
 
     def add_arguments(self, parser):
         parser.add_argument("--division", help="division code of a unit or village")
         parser.add_argument("--month", help="YYYY-MM")
+        parser.add_argument("--in-process", action="store_true",
+                            help="run the batches in this process (default without Redis)")
+        parser.add_argument("--no-wait", action="store_true",
+                            help="queue the run and return at once")
 
-    def handle(self, *args, division=None, month=None, verbosity=1, **options):
+    def handle(self, *args, division=None, month=None, in_process=False, no_wait=False,
+               **options):
         prefix = prefix_argument(division)
-        if month:
-            months = [month_argument(month)]
-        else:
-            months = services.months_with_entries(prefix, timezone.localdate().year)
-        villages = Village.objects.filter(code__startswith=prefix)
+        months = ([month_argument(month)] if month
+                  else services.months_to_recompute(prefix, timezone.localdate().year))
         if not months:
             self.stdout.write(_("No entries in the current cycle: nothing to recompute."))
             return
-        total = 0
-        for each in months:
-            def progress(done, count, each=each):
-                if verbosity > 1:
-                    self.stdout.write(_("%(month)s: %(done)d / %(count)d villages")
-                                      % {"month": f"{each:%Y-%m}", "done": done,
-                                         "count": count})
-            stored = services.recompute(villages, each, progress=progress)
-            total += stored
-            self.stdout.write(_("%(month)s: %(rows)d assessments stored")
-                              % {"month": f"{each:%Y-%m}", "rows": stored})
+        here = in_process or embedded()
+        run = runs.start(prefix, months, queue=not here)
+        self.stdout.write(_("Recompute run %(id)d: %(batches)d batches, %(villages)d "
+                            "village-months, months %(months)s")
+                          % {"id": run.pk, "batches": run.batches_total,
+                             "villages": run.villages_total,
+                             "months": ", ".join(f"{m:%Y-%m}" for m in months)})
+        if no_wait and not here:
+            return
+        show = Bar(self.stdout) if self.stdout.isatty() else Lines(self.stdout)
+        if here:
+            runs.execute_in_process(run, on_batch=lambda r: show(runs.progress(r)))
+        else:
+            self._wait(run, show)
+        self._conclude(run)
+
+    def _wait(self, run, show) -> None:
+        while True:
+            run.refresh_from_db()
+            show(runs.progress(run))
+            if run.is_finished:
+                return
+            time.sleep(0.5)
+
+    def _conclude(self, run) -> None:
+        run.refresh_from_db()
+        progress = runs.progress(run)
+        if run.state != "done":
+            raise CommandError(_("Recompute run %(id)d %(state)s: %(error)s  (resume it: "
+                                 "manage.py resume_recompute %(id)d)")
+                               % {"id": run.pk, "state": run.get_state_display(),
+                                  "error": run.error})
         self.stdout.write(self.style.SUCCESS(
-            _("Done: %(rows)d assessments in %(months)d months.")
-            % {"rows": total, "months": len(months)}))
+            _("Done: %(villages)d village-months in %(batches)d batches, %(seconds).1f s.")
+            % {"villages": progress.counts.villages_done, "batches": progress.counts.done,
+               "seconds": progress.elapsed.total_seconds()}))
+
+
+def describe(progress: runs.Progress) -> str:
+    counts = progress.counts
+    left = (_("about %(seconds)d s left") % {"seconds": progress.remaining.total_seconds()}
+            if progress.remaining is not None else _("estimating"))
+    return (_("%(done)d / %(total)d batches, %(villages)d / %(all)d village-months, "
+              "%(elapsed)d s, %(left)s")
+            % {"done": counts.total - counts.pending, "total": counts.total,
+               "villages": counts.villages_done, "all": progress.run.villages_total,
+               "elapsed": progress.elapsed.total_seconds(), "left": left})
+
+
+class Lines:
+    """Not a terminal (a log, cron): one plain line whenever a batch finished."""
+
+    def __init__(self, out):
+        self.out, self.last = out, None
+
+    def __call__(self, progress: runs.Progress) -> None:
+        finished = progress.counts.total - progress.counts.pending
+        if finished != self.last:
+            self.last = finished
+            self.out.write(describe(progress))
+
+
+class Bar:
+    """A terminal: one line redrawn in place."""
+
+    WIDTH = 30
+
+    def __init__(self, out):
+        self.out = out
+
+    def __call__(self, progress: runs.Progress) -> None:
+        filled = self.WIDTH * progress.percent // 100
+        bar = "█" * filled + "░" * (self.WIDTH - filled)
+        self.out.write(f"\r{bar} {progress.percent:3d}%  {describe(progress)}", ending="")
+        if progress.run.is_finished or not progress.counts.pending:
+            self.out.write("")
+        self.out.flush()
