@@ -1,5 +1,6 @@
 """Shared fixtures of the reminder and notification tests: a town with its star working
-groups, a mocked robot endpoint on 127.0.0.1, and a fake source of missing entries."""
+groups, WeCom and DingTalk mocked by a local HTTP server (tests/webhook_stub.py), and a
+fake source of missing entries."""
 
 import json
 import threading
@@ -12,6 +13,7 @@ import pytest
 
 from scoring.reminders import sources
 from scoring.stars import StarCode
+from tests.webhook_stub import divert
 from villages.models import GroupKind, WorkingGroup
 
 
@@ -20,16 +22,20 @@ class WebhookServer:
     """A local HTTP server standing in for WeCom/DingTalk: records every request and
     answers with the queued responses (then {"errcode": 0})."""
 
-    url: str = ""
+    wecom: str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+    dingtalk: str = "https://oapi.dingtalk.com/robot/send?access_token=t"
+    port: int = 0
     requests: list = field(default_factory=list)
-    answers: list = field(default_factory=list)  # (status, json body)
+    answers: list = field(default_factory=list)  # (status, json body, headers)
+    connections: list = field(default_factory=list)  # where the sender meant to connect
 
-    def answer(self, status=200, body=None, times=1):
-        self.answers += [(status, body if body is not None else {"errcode": 0})] * times
+    def answer(self, status=200, body=None, times=1, headers=None):
+        self.answers += [(status, body if body is not None else {"errcode": 0},
+                          headers or {})] * times
 
 
 @pytest.fixture
-def webhook(settings):
+def webhook():
     state = WebhookServer()
 
     class Handler(BaseHTTPRequestHandler):
@@ -38,10 +44,13 @@ def webhook(settings):
             body = json.loads(self.rfile.read(length) or b"{}")
             parts = urlsplit(self.path)
             state.requests.append({"path": parts.path, "query": parse_qs(parts.query),
-                                   "json": body})
-            status, answer = state.answers.pop(0) if state.answers else (200, {"errcode": 0})
+                                   "json": body, "host": self.headers.get("Host")})
+            status, answer, headers = (state.answers.pop(0) if state.answers
+                                       else (200, {"errcode": 0}, {}))
             payload = json.dumps(answer).encode()
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -53,9 +62,10 @@ def webhook(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.WUXING_ROBOT_HOSTS = ["127.0.0.1"]
+    state.port = server.server_address[1]
+    undo = divert(state.port, state.connections)
     yield state
+    undo()
     server.shutdown()
     server.server_close()
 

@@ -35,12 +35,14 @@ class PeriodSettingForm(forms.ModelForm):
 class RobotForm(forms.ModelForm):
     """A working group's WeCom or DingTalk robot; a second one of a kind replaces the first.
 
-    The secret is never shown again: left empty, the stored one is kept.
+    The secret is never shown again: left empty, the stored one is kept. The webhook is
+    checked and normalised by the model (wuxing/notifications/webhooks.py), so this form,
+    the admin and the sender apply the same rules.
     """
 
-    webhook_url = forms.URLField(
+    webhook_url = forms.CharField(
         label=GroupRobot._meta.get_field("webhook_url").verbose_name, max_length=500,
-        assume_scheme="https", help_text=_("Copy it from the group chat's robot settings."))
+        widget=forms.URLInput, help_text=_("Copy it from the group chat's robot settings."))
 
     class Meta:
         model = GroupRobot

@@ -44,10 +44,8 @@ def overdue_industry(star_groups, missing, village_a):
 
 
 def robot(group, webhook, kind, **fields):
-    path = ("/robot/send?access_token=t" if kind == Channel.DINGTALK
-            else "/cgi-bin/webhook/send?key=k")
-    return GroupRobot.objects.create(group=group, kind=kind, webhook_url=webhook.url + path,
-                                     **fields)
+    url = webhook.dingtalk if kind == Channel.DINGTALK else webhook.wecom
+    return GroupRobot.objects.create(group=group, kind=kind, webhook_url=url, **fields)
 
 
 def test_dingtalk_messages_are_signed_and_sent_as_markdown(overdue_industry, webhook):
@@ -173,7 +171,8 @@ def test_the_robots_own_rate_limit_answer_defers_the_message(overdue_industry, w
 def test_a_webhook_outside_the_allowed_hosts_is_refused(overdue_industry, settings):
     settings.WUXING_ROBOT_HOSTS = ["oapi.dingtalk.com"]
     bot = GroupRobot(group=overdue_industry, kind=Channel.DINGTALK,
-                     webhook_url="http://169.254.169.254/latest", secret=SECRET)
+                     webhook_url="https://169.254.169.254.nip.io/robot/send?access_token=t",
+                     secret=SECRET)
     with pytest.raises(ValidationError, match="oapi.dingtalk.com"):
         bot.full_clean()
     bot.save()  # even if stored, it is never called

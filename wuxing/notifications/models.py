@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from wuxing.accounts.access import ScopedQuerySet
 
+from . import webhooks
+
 
 class Channel(models.TextChoices):
     IN_APP = "in_app", _("In-app notification")
@@ -86,12 +88,12 @@ class Message(models.Model):
         return render_to_string("notifications/message.txt", {"message": self}).strip()
 
 
-def check_robot_url(url: str) -> None:
-    host = (urlsplit(url).hostname or "").lower()
-    if host not in settings.WUXING_ROBOT_HOSTS:
-        raise ValidationError(
-            {"webhook_url": gettext("The webhook must point to %(hosts)s.")
-             % {"hosts": "、".join(settings.WUXING_ROBOT_HOSTS)}})
+def _valid(url: str) -> bool:
+    try:
+        webhooks.validate_webhook(url)
+    except ValidationError:
+        return False  # already reported by the field's validator
+    return True
 
 
 class GroupRobotQuerySet(ScopedQuerySet):
@@ -105,7 +107,10 @@ class GroupRobot(models.Model):
                               related_name="robots", verbose_name=_("working group"))
     kind = models.CharField(_("kind"), max_length=10,
                             choices=[(c.value, c.label) for c in ROBOT_CHANNELS])
-    webhook_url = models.URLField(_("webhook URL"), max_length=500)
+    # Checked and normalised by webhooks.py (a plain CharField: Django's URLValidator
+    # would only add a second, vaguer message for the same address).
+    webhook_url = models.CharField(_("webhook URL"), max_length=500,
+                                   validators=[webhooks.validate_webhook])
     secret = models.CharField(_("signing secret"), max_length=200, blank=True,
                               help_text=_("DingTalk only: the SEC… secret of 加签."))
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -134,8 +139,13 @@ class GroupRobot(models.Model):
         return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
 
     def clean(self) -> None:
-        if self.webhook_url:
-            check_robot_url(self.webhook_url)
+        # The field's validator has checked what holds for any robot; here the path of
+        # this robot's kind, and the one normal form that is stored and called.
+        if self.webhook_url and _valid(self.webhook_url):
+            try:
+                self.webhook_url = webhooks.normalise(self.webhook_url, self.kind or None)
+            except ValidationError as error:
+                raise ValidationError({"webhook_url": error.error_list}) from None
         if self.kind == Channel.DINGTALK and self.secret and not self.secret.startswith("SEC"):
             raise ValidationError({"secret": gettext(
                 "A DingTalk signing secret starts with SEC.")})

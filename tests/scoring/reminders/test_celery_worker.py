@@ -1,6 +1,6 @@
 """Integration: a real Celery worker process, on the real Redis and PostgreSQL, runs the
 daily dispatcher and delivers the reminders (in-app, console mail, a DingTalk robot
-mocked on 127.0.0.1). Skips without the services; fails under CI=true."""
+mocked by tests/webhook_stub.py). Skips without the services; fails under CI=true."""
 
 import os
 import subprocess
@@ -38,7 +38,7 @@ def worker(transactional_db, tmp_path, webhook):
     db = connection.settings_dict
     env = {**os.environ,
            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "REDIS_URL": settings.REDIS_URL, "WUXING_ROBOT_HOSTS": "127.0.0.1",
+           "REDIS_URL": settings.REDIS_URL, "WUXING_TEST_WEBHOOK_PORT": str(webhook.port),
            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
            "CELERY_TASK_ALWAYS_EAGER": "false", "PYTHONUNBUFFERED": "1"}
     if db.get("PASSWORD"):
@@ -48,7 +48,8 @@ def worker(transactional_db, tmp_path, webhook):
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "wuxing", "worker", "--pool=solo",
+            # The worker with WeCom/DingTalk diverted to the local stand-in.
+            [sys.executable, "-m", "tests.webhook_stub", "-A", "wuxing", "worker", "--pool=solo",
              "-l", "info", "-n", name, "--purge", "--without-gossip", "--without-mingle"],
             cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -89,7 +90,7 @@ def test_a_real_worker_delivers_the_daily_reminders_once(ruleset, star_groups, o
     ecology = star_groups["ecology"]
     ecology.members.add(official_a)
     GroupRobot.objects.create(group=ecology, kind=Channel.DINGTALK,
-                              webhook_url=f"{webhook.url}/robot/send?access_token=t",
+                              webhook_url=webhook.dingtalk,
                               secret=SECRET)
     # Two beats (or a redelivered task) run the dispatcher for the same day.
     dispatch_reminders.delay("2026-12-06")

@@ -186,7 +186,7 @@ def test_the_group_robots_get_the_group_reminders(star_groups, missing, village_
     from wuxing.notifications.models import GroupRobot
     industry = star_groups[StarCode.INDUSTRY]
     GroupRobot.objects.create(group=industry, kind=Channel.WECOM,
-                              webhook_url=f"{webhook.url}/cgi-bin/webhook/send?key=k")
+                              webhook_url=webhook.wecom)
     missing.set(industry, [(village_a, Status.MISSING)])
     run_dispatch(date(2026, 12, 6))
     run_dispatch(date(2026, 12, 8))  # leader escalation: personal, not to the group chat
