@@ -104,11 +104,13 @@ def test_the_address_throttle_also_guards_the_admin_login(client, admin_user):
 
 def test_x_forwarded_for_is_ignored_by_default(client, official_a):
     # Without a trusted proxy, a client rotating the header is still one address.
-    for n in range(5):
-        _login(client, official_a.username, "wrong-password", "203.0.113.9",
+    for n in range(20):
+        _login(client, f"someone{n}", "wrong-password", "203.0.113.9",
                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == \
         {"203.0.113.9"}
+    assert _login(client, official_a.username, DEMO_PASSWORD, "203.0.113.9",
+                  HTTP_X_FORWARDED_FOR="198.51.100.99").status_code == 429
     assert AuditEvent.objects.filter(kind=AuditKind.LOGIN_FAILED).first().ip_address \
         == "203.0.113.9"
 

@@ -44,7 +44,7 @@ def rule(kind: str) -> Rule:
                 settings.WUXING_LOGIN_ADDRESS_WINDOW)
 
 
-def _free_at(attempts: list[tuple[datetime, int]], rule: Rule) -> datetime | None:
+def _free_at(attempts: list[tuple[datetime, int]], current: Rule) -> datetime | None:
     """When the failures in the window fall below the limit again; None if they are now.
 
     Newest first, the failures add up to the limit at some row; once that row leaves the
@@ -53,13 +53,13 @@ def _free_at(attempts: list[tuple[datetime, int]], rule: Rule) -> datetime | Non
     total = 0
     for when, failures in sorted(attempts, reverse=True):
         total += failures
-        if total >= rule.limit:
-            return when + rule.window
+        if total >= current.limit:
+            return when + current.window
     return None
 
 
-def _recent(rule: Rule, now: datetime, **lookup):
-    return AccessAttempt.objects.filter(attempt_time__gte=now - rule.window, **lookup)
+def _recent(current: Rule, now: datetime, **lookup):
+    return AccessAttempt.objects.filter(attempt_time__gte=now - current.window, **lookup)
 
 
 def seconds_left(kind: str, value: str | None) -> int:
@@ -85,8 +85,9 @@ def current_locks(kind: str) -> list[Lock]:
     """Every account (or address) locked now, soonest free first, in one query."""
     now, current = timezone.now(), rule(kind)
     by_key: dict[str, list[tuple[datetime, int]]] = {}
-    for key, when, failures in _recent(current, now).exclude(**{current.field: None}) \
-            .values_list(current.field, "attempt_time", "failures_since_start"):
+    rows = _recent(current, now).exclude(**{current.field: None}).values_list(
+        current.field, "attempt_time", "failures_since_start")
+    for key, when, failures in rows:
         by_key.setdefault(key, []).append((when, failures))
     locks = []
     for key, attempts in by_key.items():
