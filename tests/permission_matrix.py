@@ -317,3 +317,24 @@ CASES += [
          data=_publish_data, **_COUNTY),
     Case("reviews:notice", _pk("cycle_a"), scoped=False),
 ]
+
+
+# --- login locks (wuxing/accounts): province-wide administrators only ---------------------
+
+def _locked_account(request) -> dict:
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+    AccessAttempt.objects.get_or_create(
+        username="locked-user", ip_address="203.0.113.9", user_agent="",
+        defaults={"get_data": "", "post_data": "", "failures_since_start": 5,
+                  "attempt_time": timezone.now()})
+    return {"kind": "account", "value": "locked-user"}
+
+
+_ADMIN = {"owner": "admin_user", "write": True, "scoped": False,
+          "forbidden_to": ("official_a", "leader_a", "reviewer_a")}
+
+CASES += [
+    Case("accounts:locks", **_ADMIN),
+    Case("accounts:unlock", method="post", data=_locked_account, ok=(302,), **_ADMIN),
+]

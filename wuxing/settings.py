@@ -165,17 +165,34 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "wuxing.accounts.passwords.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Five failures lock the account for 30 minutes from every address; the address throttle
+# (wuxing/accounts/lockout.py) stops one address spraying many accounts.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_LOCKOUT_PARAMETERS = [["username"]]
+# axes.W006 asks for "ip_address" among the parameters, which would lock an address at
+# the account limit (five failures behind a town's NAT). The handler throttles addresses
+# with a limit of their own instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_HANDLER = "wuxing.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "wuxing.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "wuxing.accounts.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
+WUXING_LOGIN_ADDRESS_LIMIT = env.int("WUXING_LOGIN_ADDRESS_LIMIT", default=20)
+WUXING_LOGIN_ADDRESS_WINDOW = timedelta(
+    minutes=env.int("WUXING_LOGIN_ADDRESS_WINDOW_MINUTES", default=15))
+if WUXING_LOGIN_ADDRESS_WINDOW > AXES_COOLOFF_TIME:
+    # Axes deletes attempts older than its cool-off: a longer window would count nothing.
+    raise ImproperlyConfigured("WUXING_LOGIN_ADDRESS_WINDOW_MINUTES may be at most 30.")
+# How many reverse proxies of ours stand in front of Django (nginx: 1). 0 never reads
+# X-Forwarded-For; see wuxing/accounts/client_ip.py.
+WUXING_TRUSTED_PROXY_COUNT = env.int("WUXING_TRUSTED_PROXY_COUNT", default=0)
 # The lock lasts 30 minutes from the lockout; knocking again does not prolong it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False

@@ -1,4 +1,4 @@
-from .access import roles_of
+from .access import can, roles_of
 from .roles import Role
 
 
@@ -13,4 +13,5 @@ def navigation(request):
         "nav_is_town": bool(roles & {Role.TOWN_OFFICIAL, Role.TOWN_LEADER}),
         "nav_is_county": bool(roles & {Role.COUNTY_REVIEWER, Role.ADMIN}),
         "nav_is_village": Role.VILLAGE_SECRETARY in roles,
+        "nav_can_unlock": can(user, "unlock_logins", ""),
     }

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .client_ip import client_ip
 from .roles import Role
 
 
@@ -66,6 +67,8 @@ class AuditKind(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logout")
     LOCKOUT = "lockout", _("Account locked")
+    ADDRESS_LOCKOUT = "address_lockout", _("Address throttled")
+    UNLOCK = "unlock", _("Login lock lifted")
     PERMISSION = "permission", _("Permission change")
     APPROVAL = "approval", _("Approval")
     EXPORT = "export", _("Export")
@@ -104,7 +107,7 @@ class AuditEvent(models.Model):
 
     @classmethod
     def record(cls, kind: str, *, user=None, request=None, target="", **detail):
-        ip = request.META.get("REMOTE_ADDR") if request is not None else None
+        ip = client_ip(request) if request is not None else None
         username = detail.pop("username", "") or (user.get_username() if user else "")
         return cls.objects.create(kind=kind, user=user if getattr(user, "pk", None) else None,
                                   username=username, ip_address=ip, target=str(target)[:200],

@@ -41,6 +41,10 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "reopen_month": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
     # the town's reporting deadline and evidence limit (locks and unlocks months)
     "manage_periods": frozenset({Role.TOWN_LEADER, Role.ADMIN}),
+    # Lifting login locks (accounts/locks/): province-wide administrators only, checked
+    # against the empty code. A lock is not tied to a place, and a county reviewer
+    # unlocking "their" user would also unlock an attacker's guesses at that account.
+    "unlock_logins": frozenset({Role.ADMIN}),
     "add_evidence": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.VILLAGE_SECRETARY,
                                Role.ADMIN}),
 }

@@ -36,6 +36,10 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def audit_lockout(sender, request, username=None, ip_address=None, **kwargs):
+    # Axes signals again at each refused attempt during a lock; those are failed logins
+    # already. Only the failure that locks the account has a count.
+    if getattr(request, "axes_failures_since_start", None) is None:
+        return
     AuditEvent.record(AuditKind.LOCKOUT, request=request, username=(username or "")[:150])
 
 
