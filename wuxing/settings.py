@@ -113,8 +113,6 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Worker processes of a bulk recompute (scoring/parallel.py); 0: one more than the cores.
-SCORING_RECOMPUTE_WORKERS = env.int("SCORING_RECOMPUTE_WORKERS", default=0)
 
 # --- Cache and Celery: Redis through REDIS_URL, embedded otherwise -----------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -124,7 +122,11 @@ if REDIS_URL:
                           "LOCATION": REDIS_URL,
                           "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task taken by a worker that died (SIGKILL, power) goes back to the queue after
+    # this long. Tasks are idempotent, so a long task or a countdown that outlives it is
+    # at worst run twice, never lost.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("WUXING_BROKER_VISIBILITY_TIMEOUT", default=600)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Kombu's filesystem transport: a broker without a service, shared by the web
