@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.bench.figures import write_section
+from tests.celery_workers import Workers, publish_to_broker, wait_for
 from tests.conftest import need_service
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -155,10 +156,30 @@ def _floor(village_filter: str, month: date) -> tuple[float, int]:
     return _timed(select)
 
 
-def test_bench_recompute():
+def _province_run(workers: Workers, concurrency: int, month: date) -> float:
+    """Wall time of a whole-province run on `concurrency` Celery worker processes."""
+    from scoring import runs
+    from scoring.models import RecomputeRun
+
+    process, log = workers.start(f"bench{concurrency}", concurrency)
+    try:
+        start = time.perf_counter()
+        run = runs.start("", [month])
+        wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk).exclude(
+            state="running").exists(), 900, log)
+        elapsed = time.perf_counter() - start
+        run.refresh_from_db()
+        assert run.state == "done", run.error
+    finally:
+        workers.stop(process)
+    return elapsed
+
+
+def test_bench_recompute(tmp_path):
     need_service(connection.vendor == "postgresql",
                  "the recompute benchmark needs PostgreSQL (DATABASE_URL)")
-    from scoring import engine, parallel, resultjson, services
+    need_service(bool(settings.REDIS_URL), "the recompute benchmark needs Redis (REDIS_URL)")
+    from scoring import engine, resultjson, services
     from villages.models import Village
 
     build_s, (ruleset, villages, entries, evidence) = _timed(_build)
@@ -169,22 +190,39 @@ def test_bench_recompute():
     spec = services.spec_of(ruleset)
     ids = list(county.values_list("id", flat=True))
     official, _preview, _differs = services.cycle_inputs(ids, ruleset, DECEMBER)
-    with parallel.no_gc():  # as in a recompute batch
+    with services.no_gc():  # as in a recompute batch
         engine_s, results = _best_of(3, lambda: [
             engine.evaluate_grouped(spec, official.get(v, {}), DECEMBER) for v in ids])
     json_s, _ = _best_of(3, lambda: [resultjson.result_bytes(r) for r in results])
 
-    workers = parallel.default_workers()
     load_before = os.getloadavg()[0]
     county_floor_s, county_rows = _floor(COUNTY, DECEMBER)
     county_s, county_stored = _timed(lambda: services.recompute(county, DECEMBER))
     assert county_stored == 2 * len(ids)
     province_floor_s, province_rows = _floor("41", JANUARY)
-    header = [
+
+    app = publish_to_broker()
+    workers = Workers(tmp_path)
+    try:
+        app.control.purge()
+        province = {n: _province_run(workers, n, JANUARY) for n in (1, 2)}
+    finally:
+        app.conf.CELERY_TASK_ALWAYS_EAGER = True
+        workers.stop_all()
+    cores = os.cpu_count() or 1
+
+    def province_row(n: int) -> str:
+        elapsed = province[n]
+        return (f"| whole province, January, {n} Celery worker process{'es' if n > 1 else ''} "
+                f"| {villages:,} | {province_rows:,} | {elapsed:.0f} s | < 60 s "
+                f"| {province_rows / elapsed:,.0f} | {province_floor_s:.2f} s "
+                f"| {elapsed / province_floor_s:.1f}× |")
+
+    lines = [
         f"Measured {date.today():%Y-%m-%d} by `make bench` "
-        f"(tests/bench/test_bench_recompute.py) on PostgreSQL, {os.cpu_count()} cores, "
-        f"{workers} worker processes; load average {load_before:.1f} when the county run "
-        "started (the machine is shared; figures vary with it).",
+        f"(tests/bench/test_bench_recompute.py) on PostgreSQL and Redis, {cores} cores; "
+        f"load average {load_before:.1f} when the county run started (the machine is "
+        "shared; figures vary with it).",
         "",
         f"Synthetic data: {villages:,} villages ({COUNTIES} counties × 1,000), reference "
         f"rule set (30 reported indicators), {entries:,} entries ({COUNTY}: 12 months; "
@@ -195,11 +233,17 @@ def test_bench_recompute():
         "| Recompute | villages | entry rows read | time | target | rows/s | plain SELECT "
         "(floor) | ratio to floor |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| one county, December (12 months of entries) | {len(ids):,} | {county_rows:,} | "
-        f"{county_s:.1f} s | < 5 s | {county_rows / county_s:,.0f} | {county_floor_s:.2f} s "
-        f"| {county_s / county_floor_s:.1f}× |",
-    ]
-    footer = [
+        f"| one county, December (12 months of entries), in one process | {len(ids):,} "
+        f"| {county_rows:,} | {county_s:.1f} s | < 5 s | {county_rows / county_s:,.0f} "
+        f"| {county_floor_s:.2f} s | {county_s / county_floor_s:.1f}× |",
+        province_row(1), province_row(2),
+        "",
+        f"Scale-out: 2 worker processes take {province[2] / province[1]:.2f}× the time of "
+        f"one on this {cores}-core machine, where PostgreSQL shares the same cores. "
+        f"Projection, assuming each added machine brings {cores} worker processes and "
+        "PostgreSQL on its own machine is not the limit: N machines ≈ "
+        f"{province[1]:.0f} s / ({cores} × N), e.g. {province[1] / (cores * 4):.0f} s "
+        "with 4.",
         "",
         f"Engine alone (`engine.evaluate_grouped`, inputs in memory, 12 months × 30 "
         f"indicators, one process, cyclic GC paused as in a batch): "
@@ -207,32 +251,13 @@ def test_bench_recompute():
         f"< 1 ms); its stored JSON (`resultjson.result_bytes`) takes "
         f"{json_s / len(ids) * 1000:.2f} ms per village.",
         "",
-        "A recompute cuts the villages into batches of whole towns (~250 villages) and runs "
-        f"them in {workers} forked worker processes (scoring/parallel.py). A batch reads its "
-        "entries and their evidence (two queries), judges each village once, or twice when "
-        "it has unverified entries, serialises the results with orjson, COPYs them into a "
-        "temporary table and upserts the official and preview rows (an equal preview is a "
-        "copy of the official row), then stores its villages' dashboard statuses (COPY) and "
-        "recounts its towns from them; the units above the towns are summed once at the end.",
+        "A province recompute is a run (scoring/runs.py): batches of whole towns (~250 "
+        "villages), one Celery task each. A batch reads its entries and their evidence (two "
+        "queries), judges each village once, or twice when it has unverified entries, "
+        "serialises the results with orjson, COPYs them into a temporary table and upserts "
+        "the official and preview rows, then stores its villages' dashboard statuses and "
+        "recounts its towns; the last batch sums the units above the towns once.",
+        "", f"Load average at the end: {os.getloadavg()[0]:.1f}.",
     ]
-    start = time.perf_counter()
-
-    def row(done, total, elapsed):
-        rows = province_rows * done / total
-        state = "" if done == total else f" — {done:,} of {total:,} villages so far"
-        return (f"| whole province, January{state} | {done:,} | {rows:,.0f} | {elapsed:.0f} s "
-                f"| < 60 s | {rows / elapsed:,.0f} | {province_floor_s:.2f} s "
-                f"| {elapsed / province_floor_s:.1f}× |")
-
-    def progress(done, total):
-        if done < total:  # the final figure includes the summing of units at the end
-            elapsed = time.perf_counter() - start
-            write_section("Recompute", header + [row(done, total, elapsed)] + footer)
-
-    province_stored = services.recompute(Village.objects.all(), JANUARY, progress=progress)
-    province_s = time.perf_counter() - start
-    assert province_stored == 2 * villages
-    write_section("Recompute", header + [row(villages, villages, province_s)] + footer + [
-        "", f"Load average at the end of the province run: {os.getloadavg()[0]:.1f}."])
+    write_section("Recompute", lines)
     print((Path(settings.BASE_DIR) / "docs" / "PERFORMANCE.md").read_text(encoding="utf-8"))
-

@@ -5,19 +5,14 @@ with results equal to a serial recompute. Skips without the services; fails unde
 
 import os
 import signal
-import subprocess
-import sys
-import time
-import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections
 
 from scoring import runs, services
 from scoring.models import Assessment, BatchState, RecomputeBatch, RecomputeRun, RunState
+from tests.celery_workers import Workers, publish_to_broker, wait_for
 from tests.conftest import need_service
 from tests.factories import TownFactory, VillageFactory, enter
 from tests.scoring.reminders.test_celery_worker import _redis_available
@@ -29,54 +24,15 @@ VISIBILITY = 4  # seconds: how soon Redis hands a dead worker's task to another
 
 
 @pytest.fixture
-def start_worker(transactional_db, tmp_path):
-    """Start workers on demand; tasks are published to Redis, not run in this process."""
-    from wuxing.celery import app
-    app.conf.CELERY_TASK_ALWAYS_EAGER = False
+def workers(transactional_db, tmp_path):
     need_service(connection.vendor == "postgresql",
                  "the run worker test needs PostgreSQL (DATABASE_URL)")
     need_service(_redis_available(), "the run worker test needs Redis (REDIS_URL)")
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    env = {**os.environ,
-           "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/"
-                           f"{db['NAME']}",
-           "REDIS_URL": settings.REDIS_URL, "CELERY_TASK_ALWAYS_EAGER": "false",
-           "WUXING_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY), "PYTHONUNBUFFERED": "1"}
-    started = []
-
-    def start(name: str) -> tuple[subprocess.Popen, Path]:
-        log = tmp_path / f"{name}.log"
-        with open(log, "w") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "wuxing", "worker", "-c", "1",
-                 "-l", "info", "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h",
-                 "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        started.append(process)
-        _wait_for(lambda: "ready." in log.read_text(), 120, log)
-        return process, log
-
-    yield start
+    app = publish_to_broker()
+    started = Workers(tmp_path, WUXING_BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY))
+    yield started
     app.conf.CELERY_TASK_ALWAYS_EAGER = True
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def _wait_for(condition, seconds, log: Path | None = None):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail("timed out" + (f"; worker log:\n{log.read_text()[-3000:]}" if log else ""))
+    started.stop_all()
 
 
 def _run_state(pk: int) -> str:
@@ -96,7 +52,7 @@ def _blocked_on_lock(pid_of_lock_holder: int) -> bool:
         return cursor.fetchone()[0] > 0
 
 
-def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(ruleset, town_a, start_worker):
+def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(ruleset, town_a, workers):
     towns = [town_a, TownFactory(parent=town_a.parent)]
     villages = [VillageFactory(town=towns[n % 2]) for n in range(6)]
     for n, village in enumerate(villages):
@@ -124,17 +80,17 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(ruleset, town_a, st
     finally:
         monkey.undo()
     assert run.batches_total == 2
-    first, log = start_worker("first")
+    first, log = workers.start("first")
     try:
-        _wait_for(lambda: _blocked_on_lock(holder), 60, log)
+        wait_for(lambda: _blocked_on_lock(holder), 60, log)
         os.killpg(first.pid, signal.SIGKILL)  # mid-batch: the batch is not acknowledged
         first.wait(timeout=10)
     finally:
         held.rollback()
         held.close()
 
-    _second, log = start_worker("second")
-    _wait_for(lambda: _run_state(run.pk) != RunState.RUNNING, 90, log)
+    _second, log = workers.start("second")
+    wait_for(lambda: _run_state(run.pk) != RunState.RUNNING, 90, log)
     run.refresh_from_db()
     assert run.state == RunState.DONE, run.error
     batches = list(RecomputeBatch.objects.filter(run=run))
