@@ -7,7 +7,6 @@ text already (scoring/resultjson.py).
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import NamedTuple
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from scoring import engine
 from scoring.models import Assessment
+from wuxing import bulkload
 
 
 class Row(NamedTuple):
@@ -77,11 +77,6 @@ def _orm_upsert(rows: list[Row]) -> None:
         update_fields=_UPDATED)
 
 
-def _copy_text(data: bytes) -> bytes:
-    # orjson escapes control characters, so only the backslash needs escaping for COPY.
-    return data.replace(b"\\", b"\\\\")
-
-
 _LZ4: dict[str, bool] = {}
 
 
@@ -96,47 +91,10 @@ def has_lz4(cursor) -> bool:
     return _LZ4[alias]
 
 
-def _copy_value(value) -> bytes:
-    if value is None:
-        return b"\\N"
-    if isinstance(value, bytes):  # JSON text already (resultjson)
-        return _copy_text(value)
-    if isinstance(value, (dict, list)):
-        return _copy_text(orjson.dumps(value))
-    if isinstance(value, bool):
-        return b"t" if value else b"f"
-    if isinstance(value, (int, date)):
-        return str(value).encode()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace(
-        "\n", "\\n").replace("\r", "\\r").encode()
-
-
 def copy_upsert(model, fields: list[str], rows: list[tuple], unique: list[str]) -> None:
-    """Insert or update rows of `model` (tuples of `fields`' values, attnames; bytes are
-    JSON text) through COPY (text format) into a temporary table, then one upsert: for
-    PostgreSQL and thousands of rows at a time, where the ORM's bulk upsert spent more
-    time building its statement than the database did running it. Other fields take
-    their database defaults on insert."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = [model._meta.get_field(name).column for name in fields]
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    keys = {model._meta.get_field(name).column for name in unique}
-    updates = ", ".join(f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
-                        for c in columns if c not in keys)
-    conflict = ", ".join(connection.ops.quote_name(c) for c in columns if c in keys)
-    load = connection.ops.quote_name(f"{model._meta.db_table}_load")
-    buffer = io.BytesIO(b"".join(b"\t".join(map(_copy_value, row)) + b"\n" for row in rows))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} AS "
-                       f"SELECT {names} FROM {table} WITH NO DATA")
-        # Emptied first: the table lives as long as the connection, and inside an outer
-        # transaction (a savepoint) the previous batch's rows would still be there.
-        cursor.execute(f"TRUNCATE {load}")
-        if has_lz4(cursor):
-            # Compressing the results' JSON is much of the database's work; lz4 took half
-            # the time of pglz. Values are compressed as they are copied into the load
-            # table, and keep that compression on their way into the model's table.
-            cursor.execute("SET LOCAL default_toast_compression TO lz4")
-        cursor.cursor.copy_expert(f"COPY {load} ({names}) FROM STDIN", buffer)
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {load} "
-                       f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
+    """Rows derived from the entries, upserted in bulk (wuxing/bulkload.py) with their
+    large JSON values compressed by lz4 where the server has it: compressing the results
+    was much of the database's work, and lz4 took half the time of pglz."""
+    with connection.cursor() as cursor:
+        compression = "lz4" if has_lz4(cursor) else None
+    bulkload.copy_upsert(model, fields, rows, unique, compression=compression)
