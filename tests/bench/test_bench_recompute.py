@@ -7,9 +7,6 @@ province < 60 s, engine < 1 ms per village; the floor is a plain SELECT of the s
 entry rows.
 """
 
-import csv
-import io
-import json
 import os
 import random
 import time
@@ -24,6 +21,7 @@ from django.db import connection
 from tests.bench.figures import write_section
 from tests.celery_workers import Workers, publish_to_broker, wait_for
 from tests.conftest import need_service
+from wuxing import bulkload
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
@@ -37,29 +35,10 @@ NOW = datetime(YEAR, 12, 20, tzinfo=UTC)
 def _copy(model, rows: list[dict]) -> None:
     """COPY rows into the model's table; fields not given take their model default."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([_cell(f, row[f.attname] if f.attname in row else f.get_default())
-                         for f in fields])
-    buffer.seek(0)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
-            f"FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
-
-
-def _cell(field, value):
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
+        bulkload.copy_into(cursor, model._meta.db_table, [f.column for f in fields],
+                           ([row[f.attname] if f.attname in row else f.get_default()
+                             for f in fields] for row in rows))
 
 
 def _value(ind, rng: random.Random) -> dict:
