@@ -1,4 +1,4 @@
-// Dashboards: ECharts from data embedded with json_script, and sortable tables.
+// Dashboards: ECharts from data embedded with json_script, sortable tables, print buttons.
 // Kept out of the pages because the CSP forbids inline scripts.
 (function () {
   "use strict";
@@ -83,5 +83,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     charts();
     document.querySelectorAll("table.sortable").forEach(sortable);
+    // Print buttons of the bulletin and the star card (no inline handlers under the CSP).
+    document.querySelectorAll("[data-print]").forEach(function (el) {
+      el.addEventListener("click", function () { window.print(); });
+    });
   });
 })();
