@@ -80,6 +80,18 @@
     });
   }
 
+  // Closed <details> print empty in older engines: open the inputs while printing.
+  var reopened = [];
+  window.addEventListener("beforeprint", function () {
+    reopened = Array.prototype.filter.call(document.querySelectorAll("details.trace"),
+      function (d) { return !d.open; });
+    reopened.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    reopened.forEach(function (d) { d.open = false; });
+    reopened = [];
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     charts();
     document.querySelectorAll("table.sortable").forEach(sortable);
