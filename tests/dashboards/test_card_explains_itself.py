@@ -2,6 +2,7 @@
 and names stars in the reader's language."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -86,7 +87,7 @@ def test_a_draft_is_among_the_inputs_of_the_preview_only(client, assessed, offic
 def test_the_printout_opens_the_inputs_and_fits_a4(client, assessed, secretary_a):
     page = _card(client, secretary_a, assessed).content.decode()
     assert 'data-print id="print-card"' in page and "wuxing/dashboards.css" in page
-    css = open(finders.find("wuxing/dashboards.css"), encoding="utf-8").read()
+    css = Path(finders.find("wuxing/dashboards.css")).read_text(encoding="utf-8")
     assert "@page { size: A4" in css and "details.trace::details-content" in css
-    js = open(finders.find("wuxing/dashboards.js"), encoding="utf-8").read()
+    js = Path(finders.find("wuxing/dashboards.js")).read_text(encoding="utf-8")
     assert "beforeprint" in js and "details.trace" in js

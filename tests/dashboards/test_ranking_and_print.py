@@ -3,6 +3,7 @@ command reads division codes as star_report does."""
 
 from datetime import date
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -50,9 +51,9 @@ def test_the_bulletin_page_has_a_print_button_and_an_a4_print_stylesheet(
                       ).content.decode()
     assert 'data-print id="print-bulletin"' in page
     assert "wuxing/dashboards.js" in page  # where the print button's handler lives
-    css = open(finders.find("wuxing/dashboards.css"), encoding="utf-8").read()
+    css = Path(finders.find("wuxing/dashboards.css")).read_text(encoding="utf-8")
     assert "@page { size: A4" in css
-    js = open(finders.find("wuxing/dashboards.js"), encoding="utf-8").read()
+    js = Path(finders.find("wuxing/dashboards.js")).read_text(encoding="utf-8")
     assert "[data-print]" in js and "window.print()" in js
 
 
