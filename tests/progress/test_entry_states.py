@@ -288,3 +288,16 @@ def test_a_save_that_waited_for_the_lock_names_who_saved_meanwhile(town_a, villa
             workflow.save_value(second, village_a, indicator, MAY, "90", 1)  # waits
         thread.join(10)
     assert "李四" in str(refused.value) and "他人" not in str(refused.value)
+
+
+# --- star names in the reader's language ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_english_month_page_names_the_stars_of_its_preview_in_english(
+        client, official_a, village_a, ruleset, in_may):
+    client.force_login(official_a)
+    page = client.get(_url("month", village_a), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    preview = page[page.index('id="star-preview"'):]
+    preview = preview[:preview.index("</ul>")]
+    assert "Thriving industry star" in preview and "产业兴旺星" not in preview
