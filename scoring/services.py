@@ -286,20 +286,33 @@ def villages_by_ruleset(villages, year: int) -> list[tuple[RuleSet, list[tuple[i
     return [(rulesets[pk], ids) for pk, ids in by_ruleset.items()]
 
 
-def division_prefix(code: str) -> str:
-    """The code prefix of everything under a unit or village given by its division code.
-
-    Accepts the 12-digit code or its significant digits ("410902101" for 岳村镇).
-    Raises ValueError when no unit or village has that code.
-    """
-    from villages.models import AdminUnit, Village
-
-    code = code.strip()
+def _division_digits(code: str) -> str:
+    code = (code or "").strip()
     if not code.isdigit() or len(code) > 12:
         raise ValueError(code)
-    unit = AdminUnit.objects.filter(code=code.ljust(12, "0")).first()
+    return code
+
+
+def division_unit(code: str):
+    """The administrative unit given by its division code, or None when none has it.
+
+    Accepts the 12-digit code or its significant digits ("410902101" for 岳村镇): the one
+    reading of a typed division code for every command. ValueError when it is no code.
+    """
+    from villages.models import AdminUnit
+
+    return AdminUnit.objects.filter(code=_division_digits(code).ljust(12, "0")).first()
+
+
+def division_prefix(code: str) -> str:
+    """The code prefix of everything under a unit or village given by its division code
+    (read as `division_unit` reads it). Raises ValueError when nothing has that code."""
+    from villages.models import Village
+
+    unit = division_unit(code)
     if unit is not None:
         return unit.prefix
+    code = _division_digits(code)
     if len(code) == 12 and Village.objects.filter(code=code).exists():
         return code
     raise ValueError(code)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from scoring import services
 from scoring.engine import STAR_CODES
-from scoring.models import Assessment, AssessmentKind, Indicator, RuleSet
-from scoring.wording import Wording
+from scoring.models import Assessment, AssessmentKind, Combine, Indicator, RuleSet
+from scoring.wording import Wording, star_name
 
 from .periods import last_months
 
@@ -89,6 +89,20 @@ class StarCard:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     trend: list[dict] = field(default_factory=list)
     wording: Wording | None = None
+    ruleset: RuleSet | None = None
+    # The cycle's entries the result was judged on, by indicator code (what the trace
+    # names: the rule set, its version and month; the values are the stored entries).
+    inputs: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def judged_by(self) -> dict | None:
+        """The rule set and version the stored result names in its trace."""
+        if not self.result or self.ruleset is None:
+            return None
+        trace = self.result.get("trace") or {}
+        return {"name": self.ruleset.name, "issuer": self.ruleset.issuer.name,
+                "year": self.ruleset.year,
+                "version": trace.get("ruleset_version", self.ruleset.version)}
 
     @property
     def level(self) -> int:
@@ -108,12 +122,21 @@ class StarCard:
         rows = []
         for code in STAR_CODES:
             star = self.result["stars"][code]
-            rows.append({**star, "indicators": [self._indicator_row(r) for r in
-                                                self.result["indicators"].values()
-                                                if r["star"] == code and r["role"] != "info"],
+            indicators = [self._indicator_row(r) for r in self.result["indicators"].values()
+                          if r["star"] == code and r["role"] != "info"]
+            # The stored name is the engine's (Chinese); pages name stars in the
+            # reader's language from scoring/stars.py.
+            rows.append({**star, "name": star_name(code), "indicators": indicators,
                          "reason_labels": [REASON_LABELS.get(r["kind"], r["kind"])
                                            for r in star["reasons"]]})
         return rows
+
+    def _inputs(self, code: str, ind: Indicator | None) -> list[dict]:
+        unit = f" {ind.unit}" if ind and ind.unit else ""
+        return [{"month": item.month.strftime("%Y-%m"),
+                 "value": value_text(item.value) + (unit if item.value is not None else ""),
+                 "carried": item.carried, "evidence": len(item.evidence)}
+                for item in self.inputs.get(code, [])]
 
     def _indicator_row(self, res: dict) -> dict:
         ind = self.indicators.get(res["code"])
@@ -124,7 +147,12 @@ class StarCard:
                 "points": res["points"], "max_points": res["max_points"],
                 "evidence_missing": evidence_text(res["evidence_missing"]),
                 "reasons": sorted({str(REASON_LABELS.get(r["kind"], r["kind"]))
-                                   for r in res["reasons"]})}
+                                   for r in res["reasons"]}),
+                "combine": Combine(ind.combine).label if ind and ind.combine else "",
+                "inputs": self._inputs(res["code"], ind),
+                "evidence_counted": evidence_text({"photo": res.get("evidence_photos", 0),
+                                                   "document": res.get("evidence_documents", 0)}),
+                "months_missing": [m[:7] for m in res.get("months_missing", [])]}
 
     def gaps(self) -> list[dict]:
         """Unearned stars, closest first (the engine's order), each change as table cells."""
@@ -132,11 +160,11 @@ class StarCard:
             return []
         sentences = [self.wording.gap_sentences(g) if self.wording else []
                      for g in self.result["gaps"]]
-        return [{"star": g["star"], "name": self.result["stars"][g["star"]]["name"],
+        return [{"star": g["star"], "name": star_name(g["star"]),
                  "sentences": said,
                  "total_changes": g["total_changes"],
                  "points_shortfall": g["points_shortfall"],
-                 "requires": [self.result["stars"][s]["name"] for s in g["requires_stars"]],
+                 "requires": [star_name(s) for s in g["requires_stars"]],
                  "changes": [self._change_row(c) for c in g["changes"]]}
                 for g, said in zip(self.result["gaps"], sentences, strict=True)]
 
@@ -155,7 +183,7 @@ class StarCard:
     def at_risk(self) -> list[dict]:
         if not self.result:
             return []
-        return [{"star": self.result["stars"][r["star"]]["name"],
+        return [{"star": star_name(r["star"]),
                  "sentence": self.wording.risk(r) if self.wording else "",
                  "indicator": self.name(r["indicator"]),
                  "kind": RISK_LABELS.get(r["kind"], r["kind"]),
@@ -170,8 +198,7 @@ class StarCard:
                 "level": [row["level"] for row in self.trend],
                 "stars": {code: [row["scores"].get(code) for row in self.trend]
                           for code in STAR_CODES},
-                "names": {code: str(self.result["stars"][code]["name"]) if self.result
-                          else code for code in STAR_CODES},
+                "names": {code: star_name(code) for code in STAR_CODES},
                 "level_name": str(_("Level"))}
 
 
@@ -188,15 +215,25 @@ def star_card(village, month: date, kind: str = AssessmentKind.OFFICIAL) -> Star
         ruleset_id = result["trace"]["ruleset_id"] if result else None
     indicators = ({i.code: i for i in Indicator.objects.filter(ruleset_id=ruleset_id)}
                   if ruleset_id else {})
-    ruleset = RuleSet.objects.filter(pk=ruleset_id).first() if ruleset_id else None
+    ruleset = (RuleSet.objects.select_related("issuer").filter(pk=ruleset_id).first()
+               if ruleset_id else None)
     wording = Wording(services.spec_of(ruleset)) if ruleset else None
+    inputs = _inputs(village, ruleset, month, kind) if ruleset else {}
     months = last_months(month)
     trend = [{"month": m.strftime("%Y-%m"), "level": level, "scores": scores,
               "score_list": [scores.get(code, "—") for code in STAR_CODES]}
              for m, level, scores in Assessment.objects.filter(
                  village=village, kind=kind, month__in=months).order_by("month")
              .values_list("month", "level", "scores")]
-    return StarCard(village, month, kind, result, indicators, trend, wording)
+    return StarCard(village, month, kind, result, indicators, trend, wording, ruleset, inputs)
+
+
+def _inputs(village, ruleset: RuleSet, month: date, kind: str) -> dict[str, list]:
+    """The entries the engine combines for this card: verified ones for the official
+    result, all but returned ones for the preview (as services.engine_inputs loads them)."""
+    official, preview, _differs = services.cycle_inputs([village.pk], ruleset, month)
+    grouped = official if kind == AssessmentKind.OFFICIAL else preview
+    return grouped.get(village.pk, {})
 
 
 def month_deadlines(town, month: date) -> list[tuple[str, object]]:

@@ -72,14 +72,16 @@ class Ranked:
 
 def ranking(statuses: dict[int, VillageStatus], villages: list, quarter: Quarter,
             ledger: dict[int, int]) -> list[Ranked]:
-    """Points of the quarter: star scores at its status month plus the town's ledger."""
+    """Villages by star level first, then by points of the quarter (star scores at its
+    status month plus the town's ledger): points never lift a village above one holding
+    more stars. Equal level and points share a rank."""
     rows = [Ranked(0, v, statuses[v.pk].level if v.pk in statuses else 0,
                    statuses[v.pk].total_score if v.pk in statuses else 0,
                    ledger.get(v.pk, 0)) for v in villages]
-    rows.sort(key=lambda r: (-r.total, -r.level, r.village.code))
+    rows.sort(key=lambda r: (-r.level, -r.total, r.village.code))
     for index, row in enumerate(rows):
         previous = rows[index - 1] if index else None
-        same = previous and (previous.total, previous.level) == (row.total, row.level)
+        same = previous and (previous.level, previous.total) == (row.level, row.total)
         row.rank = previous.rank if same else index + 1
     return rows
 

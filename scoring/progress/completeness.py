@@ -45,6 +45,28 @@ def is_due(cadence: str, month: date) -> bool:
     return True
 
 
+def reported(village_ids: list[int], indicators: Iterable[Indicator], month: date
+             ) -> dict[tuple[int, int], tuple[str, date]]:
+    """(village id, indicator id) -> (status, month) of the latest entry in the
+    indicator's cadence period up to `month`; absent: nothing reported for the period.
+
+    The one definition of "reported" that the completeness page, the month page, the
+    grid and the reminders share (one query)."""
+    indicators = list(indicators)
+    if not village_ids or not indicators:
+        return {}
+    starts = {i.pk: period_start(i.cadence, month) for i in indicators}
+    rows = Entry.objects.filter(village_id__in=village_ids, indicator_id__in=list(starts),
+                                month__gte=min(starts.values()), month__lte=month
+                                ).values_list("village_id", "indicator_id", "month",
+                                              "status").order_by("month")
+    found: dict[tuple[int, int], tuple[str, date]] = {}
+    for village_id, indicator_id, entry_month, status in rows:
+        if entry_month >= starts[indicator_id]:
+            found[(village_id, indicator_id)] = (status, entry_month)  # the latest wins
+    return found
+
+
 @dataclass
 class Cell:
     """One village and one star in a month."""
@@ -119,21 +141,12 @@ def compute(villages: Iterable[Village], month: date, *, stars: Iterable[str] = 
            .only("id", "code", "star_id", "cadence") if is_due(i.cadence, month)]
     if not due:
         return Completeness(month, ruleset, villages, stars, cells)
-    earliest = min(period_start(i.cadence, month) for i in due)
-    by_indicator = {i.pk: i for i in due}
-    found: dict[tuple[int, int], str] = {}
-    rows = Entry.objects.filter(village_id__in=[v.pk for v in villages],
-                                indicator_id__in=list(by_indicator),
-                                month__gte=earliest, month__lte=month).values_list(
-        "village_id", "indicator_id", "month", "status").order_by("month")
-    for village_id, indicator_id, entry_month, status in rows:
-        if entry_month >= period_start(by_indicator[indicator_id].cadence, month):
-            found[(village_id, indicator_id)] = status  # the latest month wins
+    found = reported([v.pk for v in villages], due, month)
     for village in villages:
         for ind in due:
             cell = cells[(village.pk, ind.star_id)]
             cell.due += 1
-            status = found.get((village.pk, ind.pk))
+            status = found[(village.pk, ind.pk)][0] if (village.pk, ind.pk) in found else None
             if status is None:
                 cell.missing += 1
                 cell.missing_codes.append(ind.code)

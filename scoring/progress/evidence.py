@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from wuxing.accounts.access import require
@@ -47,6 +48,14 @@ _BAD_NAME = re.compile(r"[/\\]|^\.|\.\.|[\x00-\x1f]")
 # Pillow's own guard, tightened: beyond MAX_PIXELS it warns, beyond twice that it raises.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+# The official result takes every file of a verified entry, whenever it was attached
+# (services.cycle_inputs loads evidence by entry, not by date): a file added after the
+# verification counts at the next recompute, without a new verification. Pages say so.
+VERIFIED_ENTRY_RULE = gettext_lazy(
+    "This entry is verified. Evidence added now counts in the official result straight "
+    "away; the value stays verified.")
 
 
 class EvidenceRefused(Exception):

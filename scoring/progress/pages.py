@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from scoring import engine, services
 from scoring.models import Comparison, Indicator, ValueKind
 from scoring.stars import STAR_ORDER, StarCode
-from scoring.wording import Wording
+from scoring.wording import Wording, star_name
 from wuxing.accounts.access import can
 
 from . import completeness, periods, values, workflow
+from .evidence import VERIFIED_ENTRY_RULE
 from .models import Entry, EntryStatus, Evidence, MonthReopen, TownPeriodSetting
 
 
@@ -44,6 +45,7 @@ class Change:
     who: object
     action: str
     what: str
+    status: str = ""  # the entry's status after the change ("" for evidence)
 
 
 def _entry_change(h) -> Change:
@@ -54,7 +56,8 @@ def _entry_change(h) -> Change:
         what += _(" (carried)")
     if h.return_reason:
         what += f" · {h.return_reason}"
-    return Change(h.history_date, h.history_user, h.get_history_type_display(), what)
+    return Change(h.history_date, h.changed_by or h.history_user,
+                  h.get_history_type_display(), what, h.status)
 
 
 @dataclass
@@ -66,6 +69,9 @@ class Row:
     hint: str
     evidence: list[Evidence] = field(default_factory=list)
     history: list = field(default_factory=list)
+    # (status, month) of the latest entry of the cadence period (completeness.reported):
+    # an annual figure entered in March reports December too.
+    reported: tuple[str, date] | None = None
 
     @property
     def version(self) -> int:
@@ -88,7 +94,38 @@ class Row:
 
     @property
     def missing(self) -> bool:
-        return self.due and self.entry is None
+        """Due and not reported for its period: what the completeness page counts."""
+        return self.due and self.reported is None
+
+    @property
+    def reported_earlier(self) -> date | None:
+        """The earlier month of the period whose entry reports this one (no entry here)."""
+        if self.entry is None and self.reported is not None:
+            return self.reported[1]
+        return None
+
+    @property
+    def editable(self) -> bool:
+        """A verified entry is read-only until a leader returns it."""
+        return self.entry is None or self.entry.is_editable
+
+    @property
+    def verified(self) -> Change | None:
+        """Who verified the entry and when: the history line of the verification, else
+        the entry's own last change (a verified entry changes no more)."""
+        if self.entry is None or self.entry.status != EntryStatus.VERIFIED:
+            return None
+        found = None
+        for change in self.history:  # newest first; the run of verified lines ends at
+            if not change.status:    # the verification itself (evidence lines skipped)
+                continue
+            if change.status != EntryStatus.VERIFIED:
+                break
+            found = change
+        if found is None or found.who is None:
+            return Change(self.entry.updated_at, self.entry.changed_by, "", "",
+                          EntryStatus.VERIFIED)
+        return found
 
     @property
     def needs_evidence(self) -> str:
@@ -103,10 +140,12 @@ class Row:
 def load_rows(village, month: date, indicators: list[Indicator]) -> list[Row]:
     """One row per indicator with entry, previous value, evidence and history."""
     entries = {e.indicator_id: e for e in Entry.objects.filter(
-        village=village, month=month).select_related("entered_by")}
+        village=village, month=month).select_related("entered_by", "changed_by")}
     previous = workflow.previous_values(village, indicators, month)
+    reported = completeness.reported([village.pk], indicators, month)
     rows = [Row(i, entries.get(i.pk), previous.get(i.pk),
-                completeness.is_due(i.cadence, month), threshold_hint(i))
+                completeness.is_due(i.cadence, month), threshold_hint(i),
+                reported=reported.get((village.pk, i.pk)))
             for i in indicators]
     by_entry = {r.entry.pk: r for r in rows if r.entry}
     if by_entry:
@@ -114,7 +153,8 @@ def load_rows(village, month: date, indicators: list[Indicator]) -> list[Row]:
                    .select_related("uploaded_by", "duplicate_of__entry__village")):
             by_entry[ev.entry_id].evidence.append(ev)
         for h in (Entry.history.filter(id__in=list(by_entry))
-                  .select_related("history_user").order_by("-history_date")[:500]):
+                  .select_related("history_user", "changed_by")
+                  .order_by("-history_date")[:500]):
             by_entry[h.id].history.append(_entry_change(h))
         evidence_history = (Evidence.history.filter(entry_id__in=list(by_entry))
                             .select_related("history_user").order_by("-history_date")[:500])
@@ -159,6 +199,10 @@ class MonthPage:
     can_reopen: bool
     led: set[str]
     names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def verified_evidence_rule(self) -> str:
+        return VERIFIED_ENTRY_RULE
 
     @property
     def drafts(self) -> int:
@@ -214,8 +258,10 @@ def grid(group, month: date) -> Grid:
         if not base.is_open:
             locked = {v.pk for v in villages if v.pk not in reopened or base.not_started}
     hints = {i.pk: threshold_hint(i) for i in indicators}
+    reported = completeness.reported([v.pk for v in villages], indicators, month)
     rows = [(v, v.pk in locked, [Row(i, entries.get((v.pk, i.pk)), None,
-                                     completeness.is_due(i.cadence, month), hints[i.pk])
+                                     completeness.is_due(i.cadence, month), hints[i.pk],
+                                     reported=reported.get((v.pk, i.pk)))
                                  for i in indicators]) for v in villages]
     return Grid(group, month, indicators, rows)
 
@@ -225,3 +271,12 @@ def gap_lines(result: engine.VillageResult | None, ruleset) -> list[tuple[str, l
     if result is None or ruleset is None:
         return []
     return Wording(services.spec_of(ruleset)).gap_list(result)
+
+
+def preview_context(result: engine.VillageResult | None, ruleset) -> dict:
+    """What progress/_preview.html shows; stars named in the reader's language (the
+    engine's own names are Chinese)."""
+    stars = [(code, star_name(code), star) for code, star in result.stars.items()] \
+        if result is not None else []
+    return {"preview": result, "preview_stars": stars,
+            "gap_lines": gap_lines(result, ruleset)}

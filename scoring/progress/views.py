@@ -4,15 +4,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from scoring import services
+from scoring.stars import STAR_ORDER
 from villages.models import Village
 
 from . import evidence as evidence_service
 from . import pages, periods, workflow
-from .models import Entry, Evidence
+from .models import Entry, EntryStatus, Evidence
 
 REFUSALS = (workflow.EntryRefused, periods.MonthLocked, evidence_service.EvidenceRefused)
 
@@ -33,24 +35,34 @@ def _message(exc) -> str:
     return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
+def _tab(value) -> str | None:
+    """A star tab named by the request (?tab= or a posted field), if it is a star."""
+    return value if value in STAR_ORDER else None
+
+
+def _month_redirect(village, month, tab: str | None):
+    """Back to the month page, on the star tab the user was on (POST-redirect-GET)."""
+    url = reverse("progress:month", args=[village.code, month])
+    return redirect(f"{url}?tab={tab}" if tab else url)
+
+
 def month_page(request, code, month):
     village = _village(request, code)
     page = pages.month_page(request.user, village, month)
+    codes = [code for code, _name, _rows in page.tabs]
+    tab = _tab(request.GET.get("tab"))
     return render(request, "progress/month.html", {
         "page": page, "locked": not page.period.is_open,
+        "active_tab": tab if tab in codes else (codes[0] if codes else None),
         "prev_month": f"{periods.previous_month(month):%Y-%m}",
         "next_month": f"{periods.next_month(month):%Y-%m}",
-        "preview": page.preview, "gap_lines": pages.gap_lines(page.preview, page.ruleset)})
-
-
-def _preview(result, ruleset) -> dict:
-    return {"preview": result, "gap_lines": pages.gap_lines(result, ruleset)}
+        **pages.preview_context(page.preview, page.ruleset)})
 
 
 def preview(request, code, month):
     village = _village(request, code)
     result = services.evaluate_village(village, month, official=False)
-    return render(request, "progress/_preview.html", _preview(
+    return render(request, "progress/_preview.html", pages.preview_context(
         result, services.ruleset_for(village.code, month.year)))
 
 
@@ -61,15 +73,14 @@ def _respond(request, village, month, indicator, *, error=None, typed=None, ok=N
             messages.error(request, error)
         elif ok:
             messages.success(request, ok)
-        return redirect("progress:month", code=village.code, month=month)
+        return _month_redirect(village, month, indicator.star_id)
     page = pages.month_page(request.user, village, month, only=indicator)
     row = page.tabs[0][2][0]
     template = "progress/_cell.html" if request.POST.get("grid") else "progress/_row.html"
     return render(request, template, {
         "page": page, "row": row, "error": error, "typed": typed, "ok": ok, "oob": True,
         "village": village, "locked": not page.period.is_open, "month": month,
-        "can_enter": page.can_enter,
-        "preview": page.preview, "gap_lines": pages.gap_lines(page.preview, page.ruleset)})
+        "can_enter": page.can_enter, **pages.preview_context(page.preview, page.ruleset)})
 
 
 def _version(request) -> int:
@@ -113,7 +124,7 @@ def submit_month(request, code, month):
     else:
         messages.success(request, _("%(n)s entries were submitted for verification.")
                          % {"n": count})
-    return redirect("progress:month", code=village.code, month=month)
+    return _month_redirect(village, month, _tab(request.POST.get("tab")))
 
 
 def _entry(request, pk):
@@ -169,8 +180,11 @@ def add_evidence(request, code, month, indicator):
                 evidence_service.add(request.user, entry, upload)
         except REFUSALS as exc:
             error = _message(exc)
+    ok = _("The evidence was attached.")
+    if entry is not None and entry.status == EntryStatus.VERIFIED:
+        ok = f"{ok} {evidence_service.VERIFIED_ENTRY_RULE}"
     return _respond(request, village, month, indicator, error=error,
-                    ok=None if error else _("The evidence was attached."))
+                    ok=None if error else ok)
 
 
 def _evidence_response(request, pk, thumbnail: bool):

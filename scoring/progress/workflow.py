@@ -22,7 +22,7 @@ from scoring import engine
 from scoring.models import Combine, Indicator
 from villages.models import GroupKind, Village, WorkingGroup
 from wuxing.accounts.access import can, require
-from wuxing.accounts.models import AuditEvent, AuditKind
+from wuxing.accounts.models import AuditEvent, AuditKind, User
 
 from . import periods, values
 from .models import Entry, EntryStatus
@@ -34,13 +34,22 @@ class EntryRefused(Exception):
     """A write that cannot be done; `str()` is the Chinese message for the user."""
 
 
+def author_of(entry: Entry):
+    """Who made the entry's current version, read by id from the row itself.
+
+    Never from a join on the locked row: under a contended lock PostgreSQL re-reads the
+    locked row but not its joined user, which then comes back stale or empty."""
+    user_id = entry.changed_by_id or entry.entered_by_id
+    return User.objects.filter(pk=user_id).first() if user_id else None
+
+
 class StaleEntry(EntryRefused):
     def __init__(self, current: Entry | None):
         self.current = current
         if current is None:
             super().__init__(_("This entry was removed meanwhile. Reload the page."))
             return
-        who = current.entered_by or _("someone")
+        who = author_of(current) or _("someone")
         super().__init__(_(
             "%(who)s saved this entry at %(time)s with the value “%(value)s” after you "
             "opened the page. Your input is kept below: check it and save again to "
@@ -56,7 +65,7 @@ class Saved:
 
 
 def _locked_entry(village: Village, indicator: Indicator, month: date) -> Entry | None:
-    return (Entry.objects.select_for_update(of=("self",)).select_related("entered_by")
+    return (Entry.objects.select_for_update()
             .filter(village=village, indicator=indicator, month=month).first())
 
 
@@ -85,11 +94,11 @@ def save_value(user, village: Village, indicator: Indicator, month: date, raw,
             entry.indicator = indicator
             entry.set_value(value, indicator.kind)
             entry.carried = carried
-            entry.entered_by = user
+            entry.entered_by = entry.changed_by = user
             entry.save()
     except IntegrityError:
         # Someone created the same entry between our read and our insert.
-        raise StaleEntry(Entry.objects.select_related("entered_by").filter(
+        raise StaleEntry(Entry.objects.filter(
             village=village, indicator=indicator, month=month).first())
     log.info("entry saved: %s v%s by %s", entry, entry.version, user)
     return Saved(entry, created)
@@ -153,7 +162,7 @@ def can_verify(user, entry: Entry, led: set[str] | None = None) -> bool:
 def _transition(entry_id: int, version: int | None, user, move: str, *args) -> Entry:
     with transaction.atomic():
         entry = (Entry.objects.select_for_update(of=("self",)).select_related("village__town",
-                                                                  "indicator", "entered_by")
+                                                                  "indicator")
                  .get(pk=entry_id))
         if version is not None and int(version) != entry.version:
             raise StaleEntry(entry)
@@ -161,6 +170,7 @@ def _transition(entry_id: int, version: int | None, user, move: str, *args) -> E
         _check_move(entry, move)
         getattr(entry, move)(*args)
         entry.version += 1
+        entry.changed_by = user
         entry.save()
     log.info("entry %s: %s by %s", move, entry, user)
     return entry

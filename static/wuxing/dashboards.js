@@ -1,4 +1,4 @@
-// Dashboards: ECharts from data embedded with json_script, and sortable tables.
+// Dashboards: ECharts from data embedded with json_script, sortable tables, print buttons.
 // Kept out of the pages because the CSP forbids inline scripts.
 (function () {
   "use strict";
@@ -80,8 +80,24 @@
     });
   }
 
+  // Closed <details> print empty in older engines: open the inputs while printing.
+  var reopened = [];
+  window.addEventListener("beforeprint", function () {
+    reopened = Array.prototype.filter.call(document.querySelectorAll("details.trace"),
+      function (d) { return !d.open; });
+    reopened.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    reopened.forEach(function (d) { d.open = false; });
+    reopened = [];
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     charts();
     document.querySelectorAll("table.sortable").forEach(sortable);
+    // Print buttons of the bulletin and the star card (no inline handlers under the CSP).
+    document.querySelectorAll("[data-print]").forEach(function (el) {
+      el.addEventListener("click", function () { window.print(); });
+    });
   });
 })();

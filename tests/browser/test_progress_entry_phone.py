@@ -74,7 +74,10 @@ def test_an_official_enters_values_attaches_a_photo_and_submits_on_a_phone(
 
     page.locator("#submit-month").click()
     page.wait_for_load_state("networkidle")
-    expect(page.locator("#ind-member_points_rate [data-status=submitted]")).to_be_visible()
+    # Back on the tab the official was on, with its entry submitted.
+    assert page.url.endswith("?tab=ecology")
+    expect(page.locator("#tab-ecology")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#ind-garbage_cleanup [data-status=submitted]")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     stale_card = other.locator("#ind-member_points_rate")

@@ -3,10 +3,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from scoring import services
 from scoring.dashboards.bulletin import bulletin_for
 from scoring.dashboards.export import workbook
 from scoring.dashboards.periods import Quarter
-from villages.models import AdminUnit, UnitLevel
+from villages.models import UnitLevel
 from wuxing.accounts.models import AuditEvent, AuditKind
 
 
@@ -14,14 +15,18 @@ class Command(BaseCommand):
     help = "Generate the quarterly bulletin of a town or county as an Excel workbook."
 
     def add_arguments(self, parser):
-        parser.add_argument("--division", required=True, help="12-digit code of the unit")
+        parser.add_argument("--division", required=True,
+                            help="division code of a town or county (12 digits or the "
+                                 "significant ones, as for star_report)")
         parser.add_argument("--quarter", required=True, help="e.g. 2026Q3")
         parser.add_argument("-o", "--output", help="file name (default: bulletin-CODE-Q.xlsx)")
 
     def handle(self, *args, division, quarter, output=None, **options):
-        unit = AdminUnit.objects.filter(code=division, level__in=[
-            UnitLevel.TOWN, UnitLevel.COUNTY]).first()
-        if unit is None:
+        try:
+            unit = services.division_unit(division)  # the reading star_report uses
+        except ValueError:
+            unit = None
+        if unit is None or unit.level not in (UnitLevel.TOWN, UnitLevel.COUNTY):
             raise CommandError(_("No town or county has the code %(code)s.") % {"code": division})
         try:
             parsed = Quarter.parse(quarter)
