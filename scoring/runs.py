@@ -87,13 +87,11 @@ def _supersede(prefix: str, months: list[date]) -> None:
 
 def queue_run(run_id: int) -> int:
     """Queue the run's pending batches; the number queued (resume queues them again)."""
-    from scoring import tasks
-
     if connection.vendor == "sqlite":
-        return int(queueing.send(tasks.recompute_run_serially, run_id))
+        return int(queueing.send("scoring.tasks.recompute_run_serially", run_id))
     pending = (RecomputeBatch.objects.filter(run_id=run_id, state=BatchState.PENDING)
                .values_list("pk", flat=True))
-    return sum(queueing.send(tasks.recompute_batch, pk) for pk in pending)
+    return sum(queueing.send("scoring.tasks.recompute_batch", pk) for pk in pending)
 
 
 def run_batch(batch_id: int) -> bool:

@@ -411,9 +411,8 @@ class _QueuedRecompute:
         self.key = (village_id, month)
 
     def __call__(self) -> bool:
-        from scoring.tasks import recompute_village_month
-
-        return queueing.send(recompute_village_month, self.key[0], self.key[1].isoformat())
+        return queueing.send("scoring.tasks.recompute_village_month", self.key[0],
+                             self.key[1].isoformat())
 
 
 def schedule_recompute(village_id: int, month: date) -> None:

@@ -21,7 +21,7 @@ def refusing_task(monkeypatch):
 
 
 def test_a_refused_task_is_reported_not_raised(refusing_task, caplog):
-    assert queueing.send(refusing_task, [1, 2]) is False
+    assert queueing.send(refusing_task.name, [1, 2]) is False
     assert "not queued" in caplog.text
 
 

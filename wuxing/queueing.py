@@ -13,15 +13,18 @@ from celery import current_app
 logger = logging.getLogger(__name__)
 
 
-def send(task, *args) -> bool:
-    """`task.delay(*args)`; False, logged, if the broker refused it."""
+def send(name: str, *args) -> bool:
+    """Queue the task registered as `name` with `args`; False, logged, if the broker
+    refused it. By name, so that services need not import their tasks modules (tasks
+    import services, never the other way round)."""
+    task = current_app.tasks[name]
     try:
         task.delay(*args)
     except Exception:
         # In-process (tests, debugging) the task itself ran and failed: say so loudly.
         if current_app.conf.task_always_eager:
             raise
-        logger.warning("task %s%r not queued; its sweep will queue it", task.name, args,
+        logger.warning("task %s%r not queued; its sweep will queue it", name, args,
                        exc_info=True)
         return False
     return True

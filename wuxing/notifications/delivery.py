@@ -124,22 +124,19 @@ def deliver(ids: Iterable[int]) -> Report:
     return report
 
 
+DELIVER_TASK = "wuxing.notifications.tasks.deliver_deliveries"
+
+
 def chunks(ids: list[int], size: int = BATCH_SIZE) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
 
 
-def deliver_deliveries_task():
-    from .tasks import deliver_deliveries
-    return deliver_deliveries
-
-
 def enqueue(ids: Iterable[int]) -> None:
     """Queue delivery tasks for `ids` once the current transaction commits."""
-    task = deliver_deliveries_task()
     for chunk in chunks(sorted(ids)):
         # Open rows whose task is not queued are found again by `stale_ids`.
-        transaction.on_commit(lambda chunk=chunk: queueing.send(task, chunk))
+        transaction.on_commit(lambda chunk=chunk: queueing.send(DELIVER_TASK, chunk))
 
 
 def stale_ids(now=None) -> list[int]:
