@@ -132,3 +132,12 @@ def test_every_value_in_the_robot_template_is_made_inert():
     values = re.findall(r"{{\s*([^}]+?)\s*}}", text)
     system = {"message.absolute_url", "count"}
     assert [v for v in values if v not in system and not v.endswith("|md_text")] == []
+
+
+def test_the_html_mail_escapes_user_text():
+    hostile = '"><img src=x onerror=alert(1)>'
+    message = Message(subject=hostile, url="/progress/", context={
+        "intro": hostile, "outro": hostile, "sections": [{"heading": hostile,
+                                                          "rows": [hostile]}]})
+    html = render("notifications/email.html", message)
+    assert "<img" not in html and html.count("&lt;img src=x onerror=alert(1)&gt;") == 6
