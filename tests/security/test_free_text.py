@@ -35,6 +35,7 @@ IMG = "<img src=x onerror=alert(1)>"
 # Starts like a formula, then breaks out of an attribute and opens two kinds of tag.
 PAYLOAD = f'=1+2{SCRIPT}">{IMG}'
 UNESCAPED = (SCRIPT, IMG, "<script>", "<img src=x")
+ESCAPED = ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;")
 
 APPS = ("villages", "scoring", "wuxing")
 
@@ -221,7 +222,7 @@ def _walk(client: Client, start: list[str]) -> tuple[int, set[str], list[str]]:
         found += _check(url, response)
         if "text/html" in response.get("Content-Type", "") and not response.streaming:
             body = response.content.decode()
-            if "&lt;script&gt;alert(1)&lt;/script&gt;" in body:
+            if any(escaped in body for escaped in ESCAPED):
                 shown.add(url)
             queue.extend(_links(body))
     return len(seen), shown, found
