@@ -232,6 +232,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Formula injection in the admin's exports is handled by the resources through
+# wuxing.spreadsheets.neutralise (a quote before = + - @ …). import-export's own switch
+# stays off on purpose: in 4.4 it only deletes a leading "=" (altering the data, leaving
+# "+", "-" and "@"), and it turns every cell into text, numbers and empty cells ("None")
+# included.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+
 # --- Mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND",
                         default="django.core.mail.backends.console.EmailBackend")

@@ -22,6 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from scoring import services
 from scoring.models import Indicator, ValueKind
 from villages.models import Village
+from wuxing.spreadsheets import neutral_row, restore
 
 from . import periods, values, workflow
 from .models import Entry, EntryStatus, PendingSheet
@@ -56,17 +57,18 @@ def build(town, month: date) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"{month:%Y-%m}"
-    sheet.append(["village_code", "village_name", *[i.code for i in indicators]])
-    sheet.append([_("Village code"), _("Village"),
-                  *[f"{i.name}（{i.get_kind_display()}{('，' + i.unit) if i.unit else ''}）"
-                    for i in indicators]])
+    sheet.append(neutral_row(["village_code", "village_name", *[i.code for i in indicators]]))
+    sheet.append(neutral_row([
+        _("Village code"), _("Village"),
+        *[f"{i.name}（{i.get_kind_display()}{('，' + i.unit) if i.unit else ''}）"
+          for i in indicators]]))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FDE9E7")
     for village in villages:
-        sheet.append([village.code, village.name, *[
+        sheet.append(neutral_row([village.code, village.name, *[
             _cell(current[(village.pk, i.pk)].get_value(i.kind))
-            if (village.pk, i.pk) in current else None for i in indicators]])
+            if (village.pk, i.pk) in current else None for i in indicators]]))
     sheet.freeze_panes = "C3"
     out = io.BytesIO()
     book.save(out)
@@ -130,7 +132,7 @@ def _check_row(result: Checked, number: int, row, columns, villages, current) ->
                              % {"row": number, "code": code[:20]})
         return
     for n, indicator in columns:
-        raw = row[n] if n < len(row) else None
+        raw = restore(row[n]) if n < len(row) else None
         if raw is None or str(raw).strip() == "":
             continue
         raw_text = _raw_text(indicator, raw)
