@@ -232,6 +232,27 @@ def test_an_ordinary_entry_sheet_still_previews(client, official_a, town_a, vill
     assert "解压" not in body and "工作簿" not in body
 
 
+def test_an_admin_village_import_whose_xlsx_inflates_beyond_the_limit_is_refused(
+        client, town_a, small_limits):
+    from villages.models import Village
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    book = Workbook()
+    book.active.append(["code", "name", "town_code"])
+    book.active.append([f"{town_a.prefix}301", "新一村", town_a.code])
+    out = io.BytesIO()
+    book.save(out)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", bytes(16 * MiB))
+    upload = io.BytesIO(out.getvalue())
+    upload.name = "villages.xlsx"
+    before = Village.objects.count()
+    body = client.post(reverse("admin:villages_village_import"),
+                       {"import_file": upload, "format": "1", "resource": "0"},
+                       follow=True).content.decode()
+    assert "解压后超过" in body
+    assert Village.objects.count() == before
+
+
 @pytest.mark.parametrize("declare", ["0", "90"], ids=["honest-sizes", "understated-sizes"])
 def test_the_default_limits_refuse_a_1_gib_inflate_without_allocating_it(declare):
     # A fresh interpreter, so that its peak resident size is this check's alone. With
