@@ -198,6 +198,11 @@ class PublicObjectionForm(ObjectionForm):
 
     field_order = ["name", "contact", "star", "text"]
 
+    def __init__(self, *args, anonymous: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A logged-in user is known already; the service holds the same rule.
+        self.fields["name"].required = self.fields["contact"].required = anonymous
+
 
 class OfflineObjectionForm(ObjectionForm):
     source = forms.CharField(label=_("Received from / how"), max_length=120)

@@ -85,7 +85,8 @@ def public_objection(request, code, pk):
         messages.error(request, _("Too many objections from your address; please try "
                                   "again in an hour, or contact the county directly."))
         return _page(request, county, status=429)
-    form = PublicObjectionForm(request.POST, stars=application.approved_stars)
+    form = PublicObjectionForm(request.POST, stars=application.approved_stars,
+                               anonymous=not request.user.is_authenticated)
     try:
         if not form.is_valid():
             raise ValidationError([f"{form.fields[f].label}：{e}" if f in form.fields else e
