@@ -130,3 +130,21 @@ def test_a_logged_in_official_objects_through_the_same_service(client, app_notic
     assert client.post(_object(app_notice), {"star": "", "text": "名单未张贴"}
                        ).status_code == 302
     assert Objection.objects.get().filed_by == official_a
+
+
+def test_the_board_query_count_does_not_grow_with_villages(client, app_notice, cycle_a,
+                                                           town_a, secretary_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(_board(app_notice)).status_code == 200
+        return len(queries)
+
+    before = count()
+    for n in range(5):
+        make_application(cycle_a, factories.VillageFactory(town=town_a, name=f"公示{n}村"),
+                         secretary_a, AppState.NOTICE, approved_stars=["industry"],
+                         notice=app_notice.notice)
+    assert count() == before
