@@ -10,9 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from scoring.models import RuleSet
 from scoring.progress.models import Evidence
+from scoring.reviews.models import ObjectionStatus
 from scoring.services import spec_of
 from scoring.stars import STAR_ORDER, StarCode
 from scoring.wording import Wording, star_name
@@ -129,6 +131,11 @@ def blocks(application, snapshot, ruleset: RuleSet | None) -> list[StarBlock]:
     return [b for b in out if b.applied]
 
 
+AWARD_ACTIONS = {"awarded": gettext_lazy("%(star)s awarded"),
+                 "revoked": gettext_lazy("%(star)s revoked"),
+                 "reinstated": gettext_lazy("%(star)s reinstated")}
+
+
 def log_lines(entry, names: dict[str, str]) -> list[str]:
     """What a history entry's details say, with star and indicator names, never codes."""
     details = entry.details or {}
@@ -144,6 +151,10 @@ def log_lines(entry, names: dict[str, str]) -> list[str]:
             "star": star_name(c), "text": t} for c, t in (details.get("overrides") or {}).items()]
         lines += [_("%(star)s not approved: %(text)s") % {"star": star_name(c), "text": t}
                   for c, t in (details.get("refused") or {}).items()]
+    if entry.action in AWARD_ACTIONS and details.get("star"):
+        lines.append(AWARD_ACTIONS[entry.action] % {"star": star_name(details["star"])})
+    if entry.action == "resolve_objection" and details.get("status") in ObjectionStatus.values:
+        lines.append(str(ObjectionStatus(details["status"]).label))
     for key, text in (details.get("responses") or {}).items():
         kind, _sep, code = key.partition(":")
         label = star_name(code) if kind == "star" else names.get(code, code)

@@ -81,3 +81,14 @@ def test_the_history_names_stars_and_indicators_never_codes(client, application,
     assert "“五长制”落实到位：五长名单未公示" in history
     assert "“五长制”落实到位：已公示" in history
     assert "five_chiefs" not in history and "ecology" not in history
+
+
+def test_award_history_reads_in_words(client, app_notice_over, reviewer_a):
+    from scoring.reviews import awarding
+    awarding.award(app_notice_over.pk, reviewer_a)
+    awarding.revoke(app_notice_over.awards.get(star="industry").pk, reviewer_a, "发生刑事案件")
+    client.force_login(reviewer_a)
+    html = client.get(reverse("reviews:detail", args=[app_notice_over.pk])).content.decode()
+    history = _text(html[html.index('id="history"'):])
+    assert "产业兴旺星已被摘除" in history and "已授予产业兴旺星" in history
+    assert not re.search(r"\b(active|revoked|awarded|industry)\b", history)

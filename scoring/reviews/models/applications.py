@@ -401,7 +401,12 @@ class ReviewLog(models.Model):
         raise ValueError("Review log entries are append-only.")
 
     def state_label(self, value: str) -> str:
-        return str(AppState(value).label) if value in AppState.values else value
+        """An application's or an award's state in words, never its code."""
+        from .awards import AwardStatus
+        for choices in (AppState, AwardStatus):
+            if value in choices.values:
+                return str(choices(value).label)
+        return value
 
     @property
     def from_label(self) -> str:
