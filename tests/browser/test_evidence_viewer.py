@@ -1,5 +1,5 @@
-"""The county reviewer opens a photo from the application page in the viewer, arrows to
-the next one and closes it with Esc."""
+"""The county reviewer opens a photo from the application page in the viewer, arrows (or
+swipes, on a phone) to the next one and closes it with Esc."""
 
 import io
 from datetime import datetime
@@ -63,12 +63,24 @@ def application(settings, tmp_path):
     return app
 
 
+SWIPE = """(dx) => {
+  const box = document.querySelector('#evidence-viewer');
+  const touch = (x) => new Touch({identifier: 1, target: box, clientX: x, clientY: 300});
+  box.dispatchEvent(new TouchEvent('touchstart', {touches: [touch(200)],
+                                                  changedTouches: [touch(200)]}));
+  box.dispatchEvent(new TouchEvent('touchend', {touches: [],
+                                                changedTouches: [touch(200 + dx)]}));
+}"""
+
+
 @pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768},
                                       {"width": 390, "height": 844}])
 def test_a_photo_opens_in_the_viewer_arrows_to_the_next_and_esc_closes(
         browser, live_server, application, viewport):
     from django.conf import settings
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    phone = viewport["width"] < 768
+    context = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=phone,
+                                  is_mobile=phone)
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
@@ -90,6 +102,9 @@ def test_a_photo_opens_in_the_viewer_arrows_to_the_next_and_esc_closes(
         assert caption.inner_text() == "1 / 2 · 整治前.jpg"
         page.keyboard.press("ArrowLeft")
         assert caption.inner_text() == "2 / 2 · 整治后.jpg"
+        if phone:  # a swipe to the left shows the next photo (wrapping round)
+            page.evaluate(SWIPE, -120)
+            assert caption.inner_text() == "1 / 2 · 整治前.jpg"
         page.keyboard.press("Escape")
         assert viewer.is_hidden()
         assert page.url.endswith(f"/reviews/applications/{application.pk}/")
