@@ -117,9 +117,9 @@ class Wording:
         return self.quantity(code, amount)
 
     def threshold(self, code: str | None, comparison: str | None, needed) -> str:
-        """A threshold with its sign: "≥ 1 起", "< 60%", "= “是”"."""
+        """A threshold with its sign: "≥ 1 起", "< 60%"; yes/no and choices in words."""
         sign = COMPARISON_SIGNS.get(comparison or "==")
-        if sign is None:
+        if sign is None or isinstance(needed, bool):  # "为“是”" reads better than "= “是”"
             return self.requirement(code, comparison, needed)
         return f"{sign} {self.quantity(code, needed)}"
 

@@ -36,6 +36,7 @@ class IndicatorRow:
     response: str = ""
     value_text: str = "—"
     veto_line: str = ""
+    requirement: str = ""
 
 
 @dataclass
@@ -82,6 +83,14 @@ def _with_capture(items: list[dict]) -> list[dict]:
     return out
 
 
+def _requirement(wording: Wording | None, code: str, role: str | None) -> str:
+    """The indicator's threshold with its sign ("≥ 60%"), as every page words it."""
+    spec = wording.indicators.get(code) if wording else None
+    if spec is None or role in ("veto", "info") or spec.threshold is None:
+        return ""
+    return wording.threshold(code, spec.comparison, spec.threshold)
+
+
 def blocks(application, snapshot, ruleset: RuleSet | None) -> list[StarBlock]:
     """Each applied star with its indicators, values, reasons, evidence and flags."""
     wording = _wording(ruleset)
@@ -110,7 +119,8 @@ def blocks(application, snapshot, ruleset: RuleSet | None) -> list[StarBlock]:
             response=responses.get(f"indicator:{code}", ""),
             value_text=wording.display(code, value) if wording else "—",
             veto_line=wording.veto_line(code, value, ind.get("veto_hit"))
-            if wording and ind.get("role") == "veto" else ""))
+            if wording and ind.get("role") == "veto" else "",
+            requirement=_requirement(wording, code, ind.get("role"))))
     out = []
     for code in STAR_ORDER:
         star = (result.get("stars") or {}).get(code, {})

@@ -37,7 +37,8 @@ def test_values_read_as_people_read_them(client, application, leader_a):
     page = _text(html)
     assert "刑事案件和重大治安案件：0 起（一票否决：≥ 1 起即否决）✔ 未触发" in page
     assert "100,000 元" in page
-    assert "55%" in page
+    assert "55%" in page and "要求：≥ 60%" in page  # sewage coverage and its threshold
+    assert "要求：为“是”" in page
     assert not re.search(r"\b(True|False|None)\b", page)
     star = html[html.index('id="star-ecology"'):html.index('id="star-safety"')]
     assert " 是 " in _text(star)  # the yes/no value of “五长制”落实到位
