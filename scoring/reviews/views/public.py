@@ -4,7 +4,6 @@ objection form for anyone (throttled per client address, stored for the county).
 from itertools import groupby
 from operator import attrgetter
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
@@ -20,6 +19,7 @@ from scoring.reviews import awarding
 from scoring.reviews.forms import PublicObjectionForm
 from scoring.reviews.models import Application, AppState
 from villages.models import AdminUnit, UnitLevel
+from wuxing.accounts.client_ip import client_ip
 
 PAGE_SIZE = 50
 # Objections one client address may send per window; a notice board needs few.
@@ -63,7 +63,7 @@ def notice_board(request, code):
 
 def _throttled(request) -> bool:
     """Count this attempt for the client address; True once it is over the limit."""
-    key = f"public-objection:{get_client_ip_address(request) or 'unknown'}"
+    key = f"public-objection:{client_ip(request) or 'unknown'}"
     cache.add(key, 0, OBJECTION_WINDOW)
     try:
         return cache.incr(key) > OBJECTION_LIMIT
