@@ -104,6 +104,31 @@ class Completeness:
         return sum(self.cells[(village_id, s)].missing for s in self.stars)
 
 
+def latest_statuses(village_ids: list[int], cadences: dict[int, str],
+                    month: date) -> dict[tuple[int, int], str]:
+    """(village, indicator) → the status of the latest entry in the indicator's period up
+    to `month`: the one definition of "entered" behind completeness, the grid, the
+    reminders and the to-do lists. A due indicator absent here is missing; one whose
+    status is RETURNED is returned. One query; `cadences`: indicator id → cadence."""
+    if not village_ids or not cadences:
+        return {}
+    earliest = min(period_start(c, month) for c in cadences.values())
+    entries = (Entry.objects.filter(indicator_id__in=list(cadences), month__gte=earliest,
+                                    month__lte=month)
+               .order_by("month").values_list("village_id", "indicator_id", "month",
+                                              "status"))
+    # Past a few thousand ids an IN list costs more than reading the rule set's entries.
+    if len(village_ids) < 5000:
+        entries = entries.filter(village_id__in=village_ids)
+    wanted = set(village_ids)
+    found: dict[tuple[int, int], str] = {}
+    for village_id, indicator_id, entry_month, status in entries.iterator(5000):
+        if village_id in wanted and entry_month >= period_start(cadences[indicator_id],
+                                                                month):
+            found[(village_id, indicator_id)] = status  # the latest month wins
+    return found
+
+
 def compute(villages: Iterable[Village], month: date, *, stars: Iterable[str] = STAR_ORDER,
             ruleset: RuleSet | None = None) -> Completeness:
     """Completeness of the villages (all under one county's rule set) for the month."""
@@ -119,16 +144,8 @@ def compute(villages: Iterable[Village], month: date, *, stars: Iterable[str] = 
            .only("id", "code", "star_id", "cadence") if is_due(i.cadence, month)]
     if not due:
         return Completeness(month, ruleset, villages, stars, cells)
-    earliest = min(period_start(i.cadence, month) for i in due)
-    by_indicator = {i.pk: i for i in due}
-    found: dict[tuple[int, int], str] = {}
-    rows = Entry.objects.filter(village_id__in=[v.pk for v in villages],
-                                indicator_id__in=list(by_indicator),
-                                month__gte=earliest, month__lte=month).values_list(
-        "village_id", "indicator_id", "month", "status").order_by("month")
-    for village_id, indicator_id, entry_month, status in rows:
-        if entry_month >= period_start(by_indicator[indicator_id].cadence, month):
-            found[(village_id, indicator_id)] = status  # the latest month wins
+    found = latest_statuses([v.pk for v in villages],
+                            {i.pk: i.cadence for i in due}, month)
     for village in villages:
         for ind in due:
             cell = cells[(village.pk, ind.star_id)]
