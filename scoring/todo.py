@@ -227,10 +227,10 @@ def _application_item(app: Application, now: datetime, note: str = "") -> Item:
                 % {"n": days})
 
 
-def pre_review_section(user, now: datetime) -> Section:
-    queue = review_services.queue_for(user).filter(state=AppState.TOWN).for_list()
+def pre_review_section(queue: list[Application], now: datetime) -> Section:
     return Section("pre_review", _("Applications waiting for town pre-review"),
-                   [_application_item(a, now) for a in queue], url=reverse("reviews:queue"))
+                   [_application_item(a, now) for a in queue if a.state == AppState.TOWN],
+                   url=reverse("reviews:queue"))
 
 
 def _town_ids(user) -> list[int]:
@@ -323,11 +323,10 @@ def application_sections(user, village: Village, clock: _Periods) -> list[Sectio
 # --- county reviewers ------------------------------------------------------------------------
 
 
-def county_sections(user, clock: _Periods) -> list[Section]:
-    queue = review_services.queue_for(user).filter(
-        state__in=[AppState.CITY, AppState.COUNTY]).for_list()
+def county_sections(user, queue: list[Application], clock: _Periods) -> list[Section]:
     review = Section("county_review", _("Applications waiting at the county step"),
-                     [_application_item(a, clock.now) for a in queue],
+                     [_application_item(a, clock.now) for a in queue
+                      if a.state in (AppState.CITY, AppState.COUNTY)],
                      url=reverse("reviews:queue"))
     in_notice = (Application.objects.visible_to(user).filter(state=AppState.NOTICE)
                  .select_related("village", "cycle", "notice")
@@ -366,6 +365,12 @@ def _secretary_villages(user) -> list[Village]:
     return list(Village.objects.filter(code__in=codes).order_by("code")) if codes else []
 
 
+def is_home_of(user, prefix: str) -> bool:
+    """Whether a unit's page is where the user works from (a membership right there):
+    the to-do belongs on one's own start page, not on every page one may browse."""
+    return any(scope.prefix == prefix for scope in scopes_of(user))
+
+
 def for_user(user, now: datetime | None = None) -> Todo:
     """The user's to-do, by the roles of their memberships."""
     clock, rulesets = _Periods(now or timezone.now()), _RuleSets()
@@ -382,15 +387,18 @@ def for_user(user, now: datetime | None = None) -> Todo:
         leads_group = any(g.leader_id == user.pk for g in groups)
     if roles & ACTION_ROLES["verify_entry"] or leads_group:
         sections.append(verification_section(user))
-    if roles & ACTION_ROLES["pre_review"] and review_services.is_reviewer(user):
-        sections.append(pre_review_section(user, clock.now))
+    # One queue for every review step the user acts at (queue_for: who reviews where).
+    reviewer = review_services.is_reviewer(user)
+    queue = list(review_services.queue_for(user).for_list()) if reviewer else []
+    if roles & ACTION_ROLES["pre_review"] and reviewer:
+        sections.append(pre_review_section(queue, clock.now))
     if roles & ACTION_ROLES["reopen_month"]:
         town_ids = _town_ids(user)
         if town_ids:
             clock.load(town_ids)
             sections.append(reopen_section(user, town_ids, clock, rulesets))
     if roles & (ACTION_ROLES["county_review"] | ACTION_ROLES["award"]):
-        sections += county_sections(user, clock)
+        sections += county_sections(user, queue, clock)
     return Todo(sections)
 
 

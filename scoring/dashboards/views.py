@@ -14,7 +14,6 @@ from scoring.stars import StarCode
 from villages.models import AdminUnit, UnitLevel, Village
 from wuxing.accounts.access import can, require, scopes_of
 from wuxing.accounts.models import AuditEvent, AuditKind
-from wuxing.accounts.roles import Role
 
 from . import bulletin as bulletins
 from . import present
@@ -52,10 +51,10 @@ def mine(request):
 def village_card(request, code):
     village = Village.objects.select_related("town").fetch_for(request.user, code=code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
-    own = any(s.role == Role.VILLAGE_SECRETARY and s.prefix == village.code
-              for s in scopes_of(request.user))
     return render(request, "dashboards/star_card.html", {
-        "village": village, "todo": todo.for_user(request.user) if own else None,
+        "village": village,
+        "todo": todo.for_user(request.user) if todo.is_home_of(request.user, village.code)
+        else None,
         "card": star_card(village, month, kind), "month": month,
         "kind": kind, "deadlines": month_deadlines(village.town, month),
         "awarded": [StarCode(code).label for code in awarded_stars(village, month.year)]})
@@ -70,7 +69,8 @@ def town_dashboard(request, code):
                   month, kind, can_manage, get_language())
     return render(request, "dashboards/town.html", {
         "town": town, "page": page, "can_manage": can_manage,
-        "todo": todo.for_user(request.user)})
+        "todo": todo.for_user(request.user) if todo.is_home_of(request.user, town.prefix)
+        else None})
 
 
 def unit_dashboard(request, code):
@@ -79,7 +79,8 @@ def unit_dashboard(request, code):
         return redirect("dashboards:town", code=unit.code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     return render(request, "dashboards/unit.html", {
-        "unit": unit, "todo": todo.for_user(request.user),
+        "unit": unit, "todo": todo.for_user(request.user)
+        if todo.is_home_of(request.user, unit.prefix) else None,
         "page": cached("unit", unit.code, unit.prefix[:6],
                        lambda: present.overview_sections(unit, month, kind),
                        month, kind, get_language())})

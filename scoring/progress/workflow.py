@@ -162,8 +162,10 @@ def verifiable_condition(user) -> Q:
             condition |= Q(village__code__startswith=scope.prefix)
         if scope.role in ACTION_ROLES["enter_progress"]:
             entering |= Q(village__code__startswith=scope.prefix)
-    if not getattr(user, "is_authenticated", False):
-        return condition
+    verifying = [s.prefix for s in scopes_of(user) if s.role in ACTION_ROLES["verify_entry"]]
+    if not getattr(user, "is_authenticated", False) or all(
+            any(s.prefix.startswith(p) for p in verifying) for s in scopes_of(user)):
+        return condition  # no scope left where leading a group would add anything
     for pk, town_id, star in WorkingGroup.objects.filter(
             kind=GroupKind.STAR, leader=user).values_list("pk", "town_id", "star"):
         listed = Village.objects.filter(groups=pk)
