@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, Min, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from scoring import services
@@ -49,7 +49,7 @@ class Item:
     count: int = 1
     note: str = ""
     reason: str = ""
-    deadline: datetime | None = None
+    deadline: date | None = None  # the last day that takes entries
     days_left: int | None = None
 
 
@@ -113,9 +113,11 @@ class _Periods:
         self.load([town_id])
         return periods.deadline(None, month, self._days[town_id])
 
+    def last_open_day(self, town_id: int, month: date) -> date:
+        return timezone.localdate(self.deadline(town_id, month) - timedelta(seconds=1))
+
     def days_left(self, town_id: int, month: date) -> int:
-        last_open = timezone.localdate(self.deadline(town_id, month) - timedelta(seconds=1))
-        return (last_open - self.today).days
+        return (self.last_open_day(town_id, month) - self.today).days
 
     def open_months(self, town_id: int) -> list[date]:
         """Months taking entries now without a reopening: last month until its
@@ -147,7 +149,7 @@ def _month_url(village_code: str, month: date) -> str:
 
 
 def _deadline_item(text, url, month, town_id, clock: _Periods, **kwargs) -> Item:
-    return Item(text, url, month, deadline=clock.deadline(town_id, month),
+    return Item(text, url, month, deadline=clock.last_open_day(town_id, month),
                 days_left=clock.days_left(town_id, month), **kwargs)
 
 
@@ -404,9 +406,9 @@ def for_user(user, now: datetime | None = None) -> Todo:
 
 # --- a village's state this month, for village lists -------------------------------------------
 
-STATE_LABELS = {completeness.COMPLETE: _lazy("All entered"),
-                completeness.MISSING: _lazy("Entries missing"),
-                completeness.RETURNED: _lazy("Entries returned")}
+STATE_LABELS = {completeness.COMPLETE: gettext_lazy("All entered"),
+                completeness.MISSING: gettext_lazy("Entries missing"),
+                completeness.RETURNED: gettext_lazy("Entries returned")}
 
 
 def village_states(villages, month: date) -> dict[int, str]:

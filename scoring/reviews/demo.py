@@ -2,7 +2,8 @@
 stars awarded in the 2025 cycle, and 瓦屋村's 2026 application waiting for 岳村镇's
 pre-review. `load_stages` (once the entries exist) adds an application at every later
 stage: 东田村 waiting at the county, 高庄村 in its public notice with an objection,
-邢庄村 awarded after a notice that has ended. Idempotent: rows are found by their
+邢庄村 awarded after a notice that has ended, and 瓦岗村's returned by the town for its
+secretary to answer. Idempotent: rows are found by their
 natural keys and never duplicated."""
 
 from datetime import date, timedelta
@@ -74,9 +75,11 @@ def _user(username: str) -> User | None:
     return User.objects.filter(username=username).first()
 
 
-def _applied(cycle: RatingCycle, name: str, username: str, days_ago: int):
+def _applied(cycle: RatingCycle, name: str, username: str, days_ago: int, *,
+             passed: bool = True):
     """The village's application for the stars the article gives it, passed by the town
-    leader; None when it exists already (or the demo users are missing)."""
+    leader (unless `passed` is False); None when it exists already (or the demo users
+    are missing)."""
     from scoring.demo import ARTICLE
 
     village = Village.objects.filter(name=name, code__startswith=cycle.county.prefix).first()
@@ -87,7 +90,8 @@ def _applied(cycle: RatingCycle, name: str, username: str, days_ago: int):
     stars = sorted(ARTICLE[name], key=STAR_ORDER.index)
     application = services.apply(secretary, cycle, village, stars, dict.fromkeys(
         stars, "各项指标已达标，台账和照片已上传，请审核。"))
-    services.pass_step(application.pk, leader, reason="经镇党委初审，材料齐全。")
+    if passed:
+        services.pass_step(application.pk, leader, reason="经镇党委初审，材料齐全。")
     # As if it had waited a while: the queues show its age.
     Application.objects.filter(pk=application.pk).update(
         state_since=timezone.now() - timedelta(days=days_ago))
@@ -119,3 +123,8 @@ def load_stages() -> None:
                                 "请核实是否影响评星。", "safety", offline=True,
                                 source="村民来电（县委组织部电话登记）")
     _applied(cycle, "东田村", "dongtian", 3)
+    returned = _applied(cycle, "瓦岗村", "wagang", 4, passed=False)
+    if returned is not None:
+        services.send_back(returned.pk, _user("yuecun"), {"stars": {
+            "branch": "请补充本年度“三会一课”会议记录的扫描件。"}},
+            reason="材料不全，退回补充。")
