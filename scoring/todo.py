@@ -29,7 +29,7 @@ from scoring.progress.models import Entry, MonthReopen, TownPeriodSetting
 from scoring.reviews import services as review_services
 from scoring.reviews.models import Application, AppState, Objection
 from scoring.reviews.models.applications import OPEN_STATES, ObjectionStatus
-from scoring.stars import StarCode
+from scoring.stars import STAR_ORDER, StarCode
 from villages.models import AdminUnit, Village, WorkingGroup
 from wuxing.accounts.access import roles_of, scopes_of
 from wuxing.accounts.roles import ACTION_ROLES, Role
@@ -171,15 +171,17 @@ def _group_cells(groups, clock: _Periods, rulesets: _RuleSets):
 
 def official_sections(user, groups, clock: _Periods, rulesets: _RuleSets) -> list[Section]:
     cells, villages = _group_cells(groups, clock, rulesets)
-    missing: dict[tuple[int, date], int] = defaultdict(int)
-    for (village_id, _star, month), cell in cells.items():
-        missing[(village_id, month)] += cell.missing
+    missing: dict[tuple[int, date], list[str]] = defaultdict(list)
+    for (village_id, _star, month), cell in sorted(
+            cells.items(), key=lambda kv: STAR_ORDER.index(kv[0][1])):
+        missing[(village_id, month)] += cell.missing_codes
     not_entered = Section("missing", _("Not yet entered"), _sorted([
-        _deadline_item(f"{villages[v].name} {m:%Y-%m}", _month_url(villages[v].code, m), m,
+        _deadline_item(f"{villages[v].name} {m:%Y-%m}",
+                       f"{_month_url(villages[v].code, m)}#ind-{codes[0]}", m,
                        villages[v].town_id, clock,
-                       note=ngettext("%(n)d item not entered", "%(n)d items not entered", n)
-                       % {"n": n}, count=n)
-        for (v, m), n in missing.items() if n]))
+                       note=ngettext("%(n)d item not entered", "%(n)d items not entered",
+                                     len(codes)) % {"n": len(codes)}, count=len(codes))
+        for (v, m), codes in missing.items() if codes]))
     pairs = {(v, s, m) for (v, s, m) in cells}
     months = sorted({m for (_v, _s, m) in pairs})
     scoped = (Entry.objects.visible_to(user).filter(village_id__in=list(villages),
@@ -187,7 +189,8 @@ def official_sections(user, groups, clock: _Periods, rulesets: _RuleSets) -> lis
               .select_related("village", "indicator"))
     returned = Section("returned", _("Returned to you"), _sorted([
         _deadline_item(f"{e.village.name} {e.month:%Y-%m} · {e.indicator.name}",
-                       _month_url(e.village.code, e.month), e.month, e.village.town_id,
+                       f"{_month_url(e.village.code, e.month)}#ind-{e.indicator.code}",
+                       e.month, e.village.town_id,
                        clock, reason=e.return_reason)
         for e in scoped.returned().oldest_first()
         if (e.village_id, e.indicator.star_id, e.month) in pairs]))
@@ -289,12 +292,13 @@ def village_sections(user, village: Village, clock: _Periods,
             if cell.missing:
                 missing.append(_deadline_item(
                     f"{month:%Y-%m} · {StarCode(star).label}",
-                    _month_url(village.code, month), month, village.town_id, clock,
+                    f"{_month_url(village.code, month)}#ind-{cell.missing_codes[0]}", month,
+                    village.town_id, clock,
                     count=cell.missing,
                     note="、".join(names.get(c, c) for c in cell.missing_codes)))
     returned = [_deadline_item(f"{e.month:%Y-%m} · {e.indicator.name}",
-                               _month_url(village.code, e.month), e.month, village.town_id,
-                               clock, reason=e.return_reason)
+                               f"{_month_url(village.code, e.month)}#ind-{e.indicator.code}",
+                               e.month, village.town_id, clock, reason=e.return_reason)
                 for e in Entry.objects.visible_to(user).returned()
                 .filter(village=village, month__in=months).select_related("indicator")
                 .oldest_first()]
