@@ -169,3 +169,23 @@ def test_the_query_count_does_not_grow_with_the_rows(scenario, official_a, leade
     after = {name: _queries(user) for name, user in users.items()}
     assert after == before
     assert before == {"official": 10, "leader": 9, "secretary": 9, "county": 4}
+
+
+def test_the_village_list_shows_each_villages_state_by_colour_and_text(scenario, client,
+                                                                       official_a):
+    factories.VillageFactory(town=scenario["a2"].town, name="甲三村")  # nothing entered
+    client.force_login(official_a)
+    html = client.get(reverse("villages:list")).content.decode()
+    # Over every star's May items: 甲村 and 甲二村 have returned items, 甲三村 none at all.
+    assert html.count('data-state="returned"') == 2
+    assert '<span class="badge state-returned" data-state="returned">进展被退回</span>' in html
+    assert '<span class="badge state-missing" data-state="missing">有缺报</span>' in html
+
+
+def test_village_states_count_as_the_reminders_count(scenario, village_a, ruleset):
+    from scoring.reminders.sources import village_star_states
+    states = todo.village_states([village_a, scenario["a2"]], MAY)
+    assert states == {village_a.pk: completeness.RETURNED,
+                      scenario["a2"].pk: completeness.RETURNED}
+    assert village_star_states(ruleset, [village_a.pk], MAY)[(village_a.pk, "civility")] \
+        == completeness.RETURNED
