@@ -122,8 +122,8 @@ class _Periods:
         """Months taking entries now without a reopening: last month until its
         deadline, and this month."""
         previous = periods.previous_month(self.current)
-        months = [previous] if self.now < self.deadline(town_id, previous) else []
-        return [*months, self.current]
+        return [m for m in (previous, self.current) if periods.takes_writes(
+            m, self.now, self.deadline(town_id, m), reopened=False)]
 
     def last_locked(self, town_id: int) -> date:
         previous = periods.previous_month(self.current)
@@ -307,6 +307,14 @@ def village_sections(user, village: Village, clock: _Periods,
             *application_sections(user, village, clock)]
 
 
+def _flag_reasons(app: Application) -> str:
+    """What the reviewer flagged on return, star by star, in the village's words."""
+    flags = app.flags or {}
+    stars = [f"{StarCode(code).label}：{text}" for code, text in flags.get("stars", {}).items()
+             if code in StarCode.values]
+    return "；".join([*stars, *flags.get("indicators", {}).values()])
+
+
 def application_sections(user, village: Village, clock: _Periods) -> list[Section]:
     apps = list(Application.objects.visible_to(user).filter(village=village)
                 .select_related("village", "cycle", "notice").order_by("-created_at")[:5])
@@ -314,7 +322,8 @@ def application_sections(user, village: Village, clock: _Periods) -> list[Sectio
     states = Section("applications", _("Your applications"), [
         Item(f"{a.cycle.year} · {'、'.join(a.star_labels())}",
              reverse("reviews:detail", args=[a.pk]), _day(a.state_since),
-             note=a.get_state_display(), count=int(a.state == AppState.RETURNED))
+             note=a.get_state_display(), count=int(a.state == AppState.RETURNED),
+             reason=_flag_reasons(a) if a.state == AppState.RETURNED else "")
         for a in current], url=reverse("reviews:mine"))
     notices = Section("notices", _("Public notices running"), [
         Item(f"{a.cycle.year} · {'、'.join(a.approved_star_labels())}",

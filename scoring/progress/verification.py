@@ -55,7 +55,6 @@ class Row:
 def _open_months(entries: list[Entry]) -> set[tuple[int, date]]:
     """(village, month) pairs that take writes now: two queries for the page."""
     now = timezone.now()
-    current = timezone.localdate(now).replace(day=1)
     days = dict(TownPeriodSetting.objects.filter(
         town_id__in={e.village.town_id for e in entries}).values_list("town_id",
                                                                      "deadline_day"))
@@ -65,9 +64,8 @@ def _open_months(entries: list[Entry]) -> set[tuple[int, date]]:
     out = set()
     for e in entries:
         day = days.get(e.village.town_id) or TownPeriodSetting().deadline_day
-        started = e.month <= current
-        before = now < periods.deadline(None, e.month, day)
-        if started and (before or (e.village_id, e.month) in reopened):
+        if periods.takes_writes(e.month, now, periods.deadline(None, e.month, day),
+                                (e.village_id, e.month) in reopened):
             out.add((e.village_id, e.month))
     return out
 

@@ -96,6 +96,7 @@ def test_a_village_secretary_sees_their_village_and_applications(scenario, secre
     assert [i.url for i in applications] == [
         reverse("reviews:detail", args=[scenario["returned_app"].pk])]
     assert applications[0].count == 1  # returned: the village must answer
+    assert applications[0].reason == "产业兴旺星：缺少合作社分红凭证"
     assert result.section("notices").items == []
 
 
