@@ -442,3 +442,12 @@ def village_states(villages, month: date) -> dict[int, str]:
             out[village_id] = (completeness.RETURNED if completeness.RETURNED in found
                                else completeness.MISSING if found else completeness.COMPLETE)
     return out
+
+
+def mark_states(villages, month: date) -> None:
+    """Set `month_state` and `month_state_label` on each village of a page (lists)."""
+    villages = list(villages)
+    states = village_states(villages, month)
+    for village in villages:
+        village.month_state = states.get(village.pk, "")
+        village.month_state_label = STATE_LABELS.get(village.month_state, "")

@@ -21,10 +21,7 @@ def village_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     month = timezone.localdate().replace(day=1)
-    states = todo.village_states(page.object_list, month)
-    for village in page.object_list:
-        village.month_state = states.get(village.pk, "")
-        village.month_state_label = todo.STATE_LABELS.get(village.month_state, "")
+    todo.mark_states(page.object_list, month)
     return render(request, "villages/village_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "month": month,
         "todo": todo.for_user(request.user)})

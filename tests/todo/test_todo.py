@@ -181,6 +181,9 @@ def test_the_village_list_shows_each_villages_state_by_colour_and_text(scenario,
     assert html.count('data-state="returned"') == 2
     assert '<span class="badge state-returned" data-state="returned">进展被退回</span>' in html
     assert '<span class="badge state-missing" data-state="missing">有缺报</span>' in html
+    progress = client.get(reverse("progress:index")).content.decode()
+    assert progress.count('data-state="returned"') == 2
+    assert progress.count('data-state="missing"') == 1
 
 
 def test_village_states_count_as_the_reminders_count(scenario, village_a, ruleset):
