@@ -29,10 +29,10 @@ def _count(page, section: str) -> int:
 
 
 def _enter_the_missing_value(page):
-    """The official's month page, at the item the to-do links to: open its star's tab."""
+    """The official's month page opens at the item the to-do links to, its tab shown."""
     card = page.locator("#" + page.url.split("#", 1)[1])
+    card.wait_for(state="visible")
     pane = card.evaluate("e => e.closest('.tab-pane').id")
-    page.click(f"#tab-{pane.removeprefix('pane-')}")
     field = card.locator("[name=value]")
     if field.evaluate("e => e.tagName") == "SELECT":
         field.select_option(index=1)
