@@ -58,9 +58,14 @@ class Section:
     title: str
     items: list[Item] = field(default_factory=list)
     url: str = ""  # where all of them are, when one page lists them
+    # Set when only the first items were loaded: the whole count, the items not loaded.
+    total: int | None = None
+    more: int = 0
 
     @property
     def count(self) -> int:
+        if self.total is not None:
+            return self.total
         return sum(item.count for item in self.items)
 
     @property
@@ -69,7 +74,7 @@ class Section:
 
     @property
     def hidden(self) -> int:
-        return max(0, len(self.items) - ITEMS_SHOWN)
+        return max(0, len(self.items) - ITEMS_SHOWN) + self.more
 
 
 @dataclass
@@ -211,16 +216,23 @@ def official_sections(user, groups, clock: _Periods, rulesets: _RuleSets) -> lis
 
 
 def verification_section(user) -> Section:
+    """Village-months with entries waiting, the oldest few listed: an administrator's
+    province may hold thousands, so the totals are counted, not listed."""
     waiting = (Entry.objects.visible_to(user).awaiting_verification()
-               .filter(workflow.verifiable_condition(user))
-               .values("village__code", "village__name", "month")
-               .annotate(n=Count("pk"), since=Min("updated_at")).order_by())
+               .filter(workflow.verifiable_condition(user)))
+    groups = (waiting.values("village__code", "village__name", "month")
+              .annotate(n=Count("pk"), since=Min("updated_at"))
+              .order_by("month", "since", "village__code"))
+    shown = list(groups[:ITEMS_SHOWN + 1])
     url = reverse("progress:verification")
-    return Section("verify", _("Entries waiting for verification"), _sorted([
+    section = Section("verify", _("Entries waiting for verification"), [
         Item(f"{row['village__name']} {row['month']:%Y-%m}",
              f"{url}?village={row['village__code']}", row["month"], count=row["n"],
              note=ngettext("%(n)d entry", "%(n)d entries", row["n"]) % {"n": row["n"]})
-        for row in waiting]), url=url)
+        for row in shown[:ITEMS_SHOWN]], url=url)
+    if len(shown) > ITEMS_SHOWN:
+        section.total, section.more = waiting.count(), groups.count() - ITEMS_SHOWN
+    return section
 
 
 def _application_item(app: Application, now: datetime, note: str = "") -> Item:

@@ -62,7 +62,7 @@ def test_a_town_leader_sees_verification_pre_review_and_months_to_reopen(
         scenario, leader_a):
     result = todo.for_user(_fresh(leader_a))
     assert [s.key for s in result.sections] == ["verify", "pre_review", "reopen"]
-    assert _items(result, "verify") == [("甲二村 2026-05", 1), ("甲村 2026-05", 1)]
+    assert _items(result, "verify") == [("甲村 2026-05", 1), ("甲二村 2026-05", 1)]
     assert result.section("verify").url == reverse("progress:verification")
     pre = result.section("pre_review").items
     assert [i.url for i in pre] == [reverse("reviews:detail",
@@ -193,3 +193,19 @@ def test_village_states_count_as_the_reminders_count(scenario, village_a, rulese
                       scenario["a2"].pk: completeness.RETURNED}
     assert village_star_states(ruleset, [village_a.pk], MAY)[(village_a.pk, "civility")] \
         == completeness.RETURNED
+
+
+def test_a_long_verification_list_is_counted_whole_and_listed_oldest_first(
+        scenario, frozen, leader_a, ruleset):
+    town = leader_a.memberships.get().unit
+    for n in range(todo.ITEMS_SHOWN + 3):
+        frozen.shift(timedelta(minutes=1))
+        village = factories.VillageFactory(town=town, name=f"排{n:02d}村")
+        factories.enter(village, ruleset, "criminal_cases", MAY, 0, status="submitted")
+        factories.enter(village, ruleset, "petitions_beyond", MAY, 0, status="submitted")
+    section = todo.for_user(_fresh(leader_a)).section("verify")
+    assert section.count == 2 + 2 * (todo.ITEMS_SHOWN + 3)
+    assert len(section.shown) == todo.ITEMS_SHOWN
+    assert section.hidden == 2 + todo.ITEMS_SHOWN + 3 - todo.ITEMS_SHOWN
+    assert [i.text for i in section.shown][:3] == ["甲村 2026-05", "甲二村 2026-05",
+                                                   "排00村 2026-05"]
