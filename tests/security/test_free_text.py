@@ -276,7 +276,8 @@ def _reviews_through_the_services(request) -> None:
     services.resubmit(approved.pk, secretaries[0], {"star:industry": "已补",
                                                "indicator:criminal_cases": "已核"})
     services.pass_step(approved.pk, leader)
-    services.approve(approved.pk, reviewer, ["industry"], {"ecology": "不达标", "industry": "已核实"})
+    services.approve(approved.pk, reviewer, ["industry"],
+                     {"ecology": "不达标", "industry": "已核实"})
     rejected = services.apply(secretaries[1], cycle, villages[1], ["industry", "ecology"],
                               justifications)
     services.pass_step(rejected.pk, leader)
