@@ -22,14 +22,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from scoring import services
 from scoring.models import Indicator, RuleSet, RuleSetStatus
-from scoring.progress.models import Entry, EntryStatus, Evidence, EvidenceKind, evidence_path
+from scoring.progress.models import Entry, EntryStatus, Evidence, EvidenceKind
 from scoring.rulesets import load_reference
 from villages.models import AdminUnit, PartyBranch, Village
 
@@ -278,8 +277,7 @@ def _evidence(entry: Entry, kind: str, n: int, content: bytes) -> Evidence:
                         taken_at=timezone.make_aware(datetime.combine(
                             entry.month.replace(day=min(8 + n, 28)), time(10, 0))),
                         uploaded_by=entry.entered_by)
-    name = default_storage.save(evidence_path(evidence, original), ContentFile(content))
-    evidence.file.name = name
+    evidence.file.save(original, ContentFile(content), save=False)  # the evidence storage
     return evidence
 
 
