@@ -134,6 +134,18 @@ def test_a_pdf_is_served_as_an_attachment_with_its_exact_bytes(client, official_
     assert "default-src 'none'" in response["Content-Security-Policy"]
 
 
+def test_a_second_machine_serves_what_the_first_stored(client, official_a, village_a, entry,
+                                                       s3_evidence, settings, tmp_path):
+    _upload(client, official_a, village_a, "会议记录.pdf", catalog(b""))
+    evidence = Evidence.objects.get()
+    # Another machine: its own storage instance and connection, its own empty disk.
+    settings.MEDIA_ROOT = tmp_path / "other-machine"
+    settings.STORAGES = {**settings.STORAGES}
+    response = _get(client, official_a, "evidence_file", evidence)
+    assert b"".join(response.streaming_content) == catalog(b"")
+    assert not (tmp_path / "other-machine").exists()
+
+
 def test_a_file_missing_from_the_storage_answers_404(client, official_a, village_a, entry,
                                                      store):
     _upload(client, official_a, village_a, "现场.jpg", jpeg())
@@ -229,6 +241,7 @@ def test_the_storage_url_names_bucket_prefix_endpoint_region_and_credentials():
     assert options["endpoint_url"] == "https://oss.example.cn"
     assert options["region_name"] == "cn-east-1" and options["addressing_style"] == "path"
     assert options["verify"] is False and options["default_acl"] is None
+    assert options["max_memory_size"] == 2 * 1024 * 1024  # larger downloads spool to disk
     assert storage_backend("")["BACKEND"].endswith("FileSystemStorage")
 
 

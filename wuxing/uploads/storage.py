@@ -19,6 +19,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 
+SPOOL_MAX_MEMORY = 2 * 1024 * 1024
 LOCAL_BACKEND = "django.core.files.storage.FileSystemStorage"
 S3_BACKEND = "storages.backends.s3.S3Storage"
 # Query parameters of WUXING_STORAGE_URL and the S3Storage option each sets.
@@ -59,6 +60,9 @@ def storage_backend(url: str) -> dict:
         "querystring_auth": True,
         "querystring_expire": 300,
         "file_overwrite": False,
+        # A download is fetched whole before it is streamed: beyond 2 MB into a temporary
+        # file rather than memory (django-storages' default 0 never leaves memory).
+        "max_memory_size": SPOOL_MAX_MEMORY,
     }
     # urlsplit lower-cases the hostname: take the bucket as written (S3 names are
     # lower-case anyway, but a mismatch must not pass silently).
