@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from django.urls import reverse
 import scoring.tasks  # noqa: F401  (registers the recompute a removal queues, as a worker does)
 from scoring.progress.models import Evidence
 from tests import factories
-from tests.progress.conftest import MAY
+from tests.progress.conftest import MAY, SHANGHAI
 from tests.progress.test_evidence import jpeg
 from tests.s3_fixtures import s3_url
 from tests.security.test_uploads import catalog
@@ -178,6 +179,31 @@ def test_a_verified_entrys_evidence_is_not_removed(client, official_a, village_a
     entry.save()
     _remove(client, official_a, evidence, django_capture_on_commit_callbacks)
     assert Evidence.objects.count() == 1 and store.keys() == {evidence.file.name}
+
+
+def test_evidence_of_a_closed_month_is_not_removed(client, official_a, village_a, entry,
+                                                   in_may, media,
+                                                   django_capture_on_commit_callbacks):
+    _upload(client, official_a, village_a, "会议记录.pdf", catalog(b""))
+    evidence = Evidence.objects.get()
+    in_may.move_to(datetime(2026, 6, 10, 10, 0, tzinfo=SHANGHAI))  # past the 5 June deadline
+    _remove(client, official_a, evidence, django_capture_on_commit_callbacks)
+    assert Evidence.objects.count() == 1
+    assert LocalFolder(Path(media)).keys() == {evidence.file.name}
+
+
+def test_the_month_page_offers_removal_only_to_who_may_remove(client, official_a, observer_a,
+                                                             village_a, entry, media):
+    _upload(client, official_a, village_a, "会议记录.pdf", catalog(b""))
+    url = reverse("progress:remove_evidence", args=[Evidence.objects.get().pk])
+    month_page = reverse("progress:month", args=[village_a.code, "2026-05"])
+    assert url in client.get(month_page, {"tab": "ecology"}).content.decode()
+    client.force_login(observer_a)
+    assert url not in client.get(month_page, {"tab": "ecology"}).content.decode()
+    entry.status = "verified"
+    entry.save()
+    client.force_login(official_a)
+    assert url not in client.get(month_page, {"tab": "ecology"}).content.decode()
 
 
 # --- jurisdiction: unchanged --------------------------------------------------------------
