@@ -9,6 +9,7 @@ import hashlib
 import io
 import tarfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -177,3 +178,10 @@ def test_verify_reports_a_database_that_differs_from_the_manifest(small_archive)
     Evidence.objects.first().delete()
     with translation.override("en"), pytest.raises(CommandError, match="Verification failed"):
         call_command("restore", small_archive, verify=True)
+
+
+def test_it_refuses_to_overwrite_an_existing_archive(small_archive):
+    before = Path(small_archive).read_bytes()
+    with translation.override("en"), pytest.raises(CommandError, match="exists already"):
+        call_command("backup", output=small_archive)
+    assert Path(small_archive).read_bytes() == before

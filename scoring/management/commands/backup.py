@@ -21,7 +21,8 @@ def print_report(command: BaseCommand, report: backup.Report, what: str) -> None
 
 class Command(BaseCommand):
     help = ("Write one backup archive (a .tar file): the database dump, every evidence file "
-            "and manifest.json with row counts per table and SHA-256 checksums per file. "
+            "and manifest.json with row counts per table and SHA-256 checksums per file, "
+            "then read it back against the manifest. "
             "With --verify ARCHIVE: check an archive's contents against its manifest.")
 
     def add_arguments(self, parser):
@@ -44,8 +45,11 @@ class Command(BaseCommand):
             if target.exists():
                 raise CommandError(_("%(archive)s exists already.") % {"archive": target})
             manifest = backup.backup(target, database)
+            # Read back at once: an archive is only reported written once it checks out.
+            report = backup.verify_archive(target)[1]
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
+        print_report(self, report, _("archive %(archive)s") % {"archive": target})
         for name in manifest["missing_files"]:
             self.stderr.write(_("Missing in the storage, not in the archive: %(name)s")
                               % {"name": name})
