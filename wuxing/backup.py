@@ -242,6 +242,9 @@ def backup(output: Path, alias: str = "default") -> dict:
                     timezone.now().timestamp())
                 tar.addfile(info, io.BytesIO(body))
             os.replace(partial, output)
+        except OSError as exc:  # a full disk, an unreadable stored file, a short read
+            raise BackupError(_("Writing the archive failed: %(error)s")
+                              % {"error": exc}) from exc
         finally:
             if partial.exists():
                 partial.unlink()
