@@ -49,7 +49,6 @@ class Command(BaseCommand):
             report = backup.verify_archive(target)[1]
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
-        print_report(self, report, _("archive %(archive)s") % {"archive": target})
         for name in manifest["missing_files"]:
             self.stderr.write(_("Missing in the storage, not in the archive: %(name)s")
                               % {"name": name})
@@ -58,3 +57,4 @@ class Command(BaseCommand):
                           % {"archive": target, "tables": len(manifest["tables"]),
                              "rows": sum(manifest["tables"].values()),
                              "files": len(manifest["files"])})
+        print_report(self, report, _("archive %(archive)s") % {"archive": target})
