@@ -19,7 +19,6 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.utils import translation
 
-from scoring import tasks  # noqa: F401  (saves commit here and queue recomputes by name)
 from scoring.progress.models import Evidence
 from tests import factories
 from tests.conftest import need_service
@@ -32,6 +31,14 @@ TARGET = "restore_target"
 def _need_postgresql():
     need_service(connection.vendor == "postgresql",
                  "the restore drill on PostgreSQL needs DATABASE_URL=postgres://…")
+
+
+@pytest.fixture(autouse=True)
+def _tasks_registered():
+    # Saves commit in these tests and queue work by task name: register the task modules
+    # as a worker does at start.
+    from wuxing.celery import app
+    app.loader.import_default_modules()
 
 
 @pytest.fixture
