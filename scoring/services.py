@@ -58,6 +58,24 @@ def spec_of(ruleset: RuleSet) -> engine.RuleSetSpec:
            ruleset.published_at, ruleset.created_at)
     if ruleset.is_published and key in _SPEC_CACHE:
         return _SPEC_CACHE[key]
+    if ruleset.format_version >= 2:
+        spec = _spec_from_file(ruleset)
+    else:
+        spec = _spec_v1(ruleset)
+    if ruleset.is_published:
+        _SPEC_CACHE[key] = spec
+    return spec
+
+
+def _spec_from_file(ruleset: RuleSet) -> engine.RuleSetSpec:
+    """Format 2: the rows written as the file and parsed, so rows mean what files mean."""
+    from scoring import rulefile, rulesets
+
+    text, _origin = rulesets.rows_to_yaml(*rulesets.rows_of(ruleset))
+    return rulefile.parse_ruleset(text, ruleset_id=ruleset.pk)
+
+
+def _spec_v1(ruleset: RuleSet) -> engine.RuleSetSpec:
     stars = {s.star_id: engine.StarSpec(s.star_id, s.pass_mark, s.max_points)
              for s in ruleset.stars.all()}
     indicators = tuple(_indicator_spec(i) for i in
@@ -70,8 +88,6 @@ def spec_of(ruleset: RuleSet) -> engine.RuleSetSpec:
         stars=stars, indicators=indicators, reference=ruleset.reference,
         risk_margin=Decimal(ruleset.risk_margin),
         **({"level_labels": labels} if labels else {}))
-    if ruleset.is_published:
-        _SPEC_CACHE[key] = spec
     return spec
 
 

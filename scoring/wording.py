@@ -16,9 +16,9 @@ import dataclasses
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import ngettext, pgettext
 
-from scoring import engine
+from scoring import engine, rulefile
 from scoring.rulefile import Problem
 from scoring.stars import StarCode
 
@@ -256,72 +256,7 @@ def _join(sentences) -> str:
 
 # The rule-set file problems (scoring/rulefile/common.py MESSAGES) in the user's language; the
 # parser stays free of Django and keeps its Chinese text for command-line use.
-PROBLEM_MESSAGES = {
-    "not_yaml": gettext_lazy("The file is not valid YAML: %(error)s"),
-    "not_mapping": gettext_lazy("%(where)s must be a mapping of “field: value”"),
-    "not_list": gettext_lazy("%(where)s must be a list"),
-    "empty": gettext_lazy("The file is empty"),
-    "unknown_key": gettext_lazy("Unknown field “%(key)s”"),
-    "duplicate_key": gettext_lazy("Field “%(key)s” appears twice"),
-    "missing_key": gettext_lazy("Required field “%(key)s” is missing"),
-    "not_string": gettext_lazy("“%(key)s” must be text"),
-    "not_integer": gettext_lazy("“%(key)s” must be a whole number"),
-    "not_number": gettext_lazy("“%(key)s” must be a number"),
-    "not_bool": gettext_lazy("“%(key)s” must be true or false"),
-    "out_of_range": gettext_lazy("“%(key)s” must be between %(low)s and %(high)s"),
-    "bad_format_version": gettext_lazy(
-        "Unsupported format version %(value)s; expected %(expected)s"),
-    "bad_issuer": gettext_lazy("The issuer must be a division code of 2, 4, 6, 9 or 12 digits"),
-    "unknown_branch_rule": gettext_lazy(
-        "Unknown branch-star rule “%(value)s”; allowed: %(allowed)s"),
-    "unknown_star": gettext_lazy("Unknown star “%(value)s”; allowed: %(allowed)s"),
-    "missing_star": gettext_lazy("Settings for “%(star)s” are missing"),
-    "bad_level_labels": gettext_lazy("Level labels must cover the six levels 0 to 5"),
-    "pass_mark_too_high": gettext_lazy(
-        "Pass mark %(pass_mark)s is higher than the maximum points %(max_points)s"),
-    "star_without_indicators": gettext_lazy("“%(star)s” has no indicators"),
-    "points_total_mismatch": gettext_lazy(
-        "The points of “%(star)s” add up to %(total)s, not the maximum %(max_points)s"),
-    "bad_code": gettext_lazy(
-        "Indicator code “%(value)s” must start with a lower-case letter and use only "
-        "letters, digits and underscores"),
-    "duplicate_code": gettext_lazy(
-        "Indicator code “%(value)s” is used twice (first on line %(first)s)"),
-    "unknown_kind": gettext_lazy("Unknown value kind “%(value)s”; allowed: %(allowed)s"),
-    "unknown_role": gettext_lazy("Unknown role “%(value)s”; allowed: %(allowed)s"),
-    "unknown_comparison": gettext_lazy(
-        "Unknown comparison “%(value)s”; allowed: %(allowed)s"),
-    "unknown_cadence": gettext_lazy("Unknown cadence “%(value)s”; allowed: %(allowed)s"),
-    "unknown_combine": gettext_lazy(
-        "Unknown way of combining “%(value)s”; allowed: %(allowed)s"),
-    "comparison_kind": gettext_lazy("Comparison “%(value)s” does not fit a %(kind)s value"),
-    "needs_threshold": gettext_lazy("A %(role)s indicator needs a comparison and a threshold"),
-    "threshold_not_bool": gettext_lazy("The threshold of a yes/no indicator must be true or "
-                                       "false"),
-    "threshold_not_number": gettext_lazy("The threshold must be a number"),
-    "threshold_percent": gettext_lazy("A percent threshold must be between 0 and 100"),
-    "threshold_count": gettext_lazy("A count threshold must be a whole number of at least 0"),
-    "threshold_not_choice": gettext_lazy("The threshold “%(value)s” is not one of the choices"),
-    "threshold_not_list": gettext_lazy("The threshold of an “in” comparison must be a list "
-                                       "of choices"),
-    "choices_required": gettext_lazy("A choice indicator must list its choices"),
-    "choices_forbidden": gettext_lazy("Only a choice indicator may list choices"),
-    "choices_duplicate": gettext_lazy("The choice “%(value)s” appears twice"),
-    "veto_with_points": gettext_lazy("A veto item cannot carry points"),
-    "points_forbidden": gettext_lazy("A %(role)s indicator cannot carry points or steps"),
-    "points_required": gettext_lazy("A points indicator needs points or steps"),
-    "points_and_steps": gettext_lazy("Give either points or steps, not both"),
-    "steps_and_threshold": gettext_lazy("With steps, leave out the threshold"),
-    "steps_kind": gettext_lazy("Only numeric indicators can have stepped points"),
-    "steps_order": gettext_lazy(
-        "Steps must run from easiest to hardest, thresholds and points rising"),
-    "steps_every_month": gettext_lazy("every_month cannot be combined with steps"),
-    "points_positive": gettext_lazy("Points must be a positive whole number"),
-    "combine_kind": gettext_lazy("Combining by “%(value)s” fits numeric indicators only"),
-    "veto_every_month": gettext_lazy("A veto item cannot be combined by every_month"),
-    "info_partial": gettext_lazy(
-        "An information indicator gives both a comparison and a threshold, or neither"),
-}
+PROBLEM_MESSAGES = rulefile.MESSAGES  # English msgids, translated below
 
 
 def problem_message(problem: Problem) -> str:
@@ -330,7 +265,7 @@ def problem_message(problem: Problem) -> str:
     if template is None:
         return problem.message
     try:
-        return str(template) % problem.params
+        return _(template) % problem.params
     except (KeyError, TypeError, ValueError):
         return problem.message
 
