@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from .formula import parse_formula
+from .formula import compile_formula
 from .model import (
     _HUNDRED,
     _ZERO,
@@ -42,7 +42,7 @@ class _Compiled:
     # Format 2; all empty for a format 1 rule set.
     groups_by_star: dict[str, tuple[GroupSpec, ...]] = field(default_factory=dict)
     grouped: frozenset[str] = frozenset()  # gate codes judged through their group
-    derived: tuple[tuple[IndicatorSpec, ast.AST], ...] = ()  # in dependency order
+    derived: tuple[tuple[IndicatorSpec, Callable], ...] = ()  # in dependency order
     variable: tuple[int, ...] = ()  # positions of indicators with threshold_for
     variants: dict[tuple[int, ...], _Compiled] = field(default_factory=dict)
 
@@ -85,7 +85,7 @@ def _build(spec: RuleSetSpec, variable: tuple[int, ...] = ()) -> _Compiled:
 
 
 def _derived_order(indicators: tuple[IndicatorSpec, ...]) -> tuple[tuple[IndicatorSpec,
-                                                                         ast.AST], ...]:
+                                                                         Callable], ...]:
     # The file reader refuses cycles, so every derived value is placed eventually.
     pending = [ind for ind in indicators if ind.formula]
     placed: list[IndicatorSpec] = []
@@ -99,7 +99,7 @@ def _derived_order(indicators: tuple[IndicatorSpec, ...]) -> tuple[tuple[Indicat
             placed.append(ind)
             done.add(ind.code)
             pending.remove(ind)
-    return tuple((ind, parse_formula(ind.formula)) for ind in placed)
+    return tuple((ind, compile_formula(ind.formula)) for ind in placed)
 
 
 def _case_index(ind: IndicatorSpec, facts: dict[str, Value]) -> int:

@@ -31,7 +31,8 @@ from .common import (
 Target = tuple[str, int | None]  # ("ruleset", None) | ("star", i) | ("indicator", i)
 Line = tuple[str, Target, str | None]  # text, origin row, origin field
 _TOP: Target = ("ruleset", None)
-_WORD_KEYS = frozenset({"code", "star", "kind", "role", "cadence", "combine", "fact",
+_WORD_KEYS = frozenset({"code", "star", "kind", "role", "cadence", "combine", "fact", "of",
+                        "requires",
                         "level_rule"})
 
 
