@@ -77,6 +77,18 @@ class Wording:
 
     def __init__(self, spec: engine.RuleSetSpec) -> None:
         self.indicators = {ind.code: ind for ind in spec.indicators}
+        self.groups = {g.code: g for g in spec.groups}
+        self.level_labels = spec.level_labels
+
+    def fact_name(self, code: str) -> str:
+        names = {"population": _("Population"), "households": _("Households"),
+                 "poor_households": _("Registered poor households"),
+                 "area_km2": _("Area (km²)"), "category": _("Village category")}
+        return str(names.get(code, code))
+
+    def level_name(self, level) -> str:
+        level = int(level)
+        return self.level_labels.get(level, engine.DEFAULT_LEVEL_LABELS.get(level, str(level)))
 
     # ------------------------------------------------------------------ pieces
 
@@ -137,6 +149,13 @@ class Wording:
             "requirement": self.requirement(code, comparison, needed)}
 
     def _not_reported(self, code, comparison=None, needed=None) -> str:
+        ind = self.indicators.get(code or "")
+        if ind is not None and ind.formula:
+            # A derived value is never entered: say what it is computed from.
+            inputs = _list(self.name(n) if n in self.indicators else self.fact_name(n)
+                           for n in ind.inputs)
+            return _("%(indicator)s cannot be computed until %(inputs)s are reported") % {
+                "indicator": self.name(code), "inputs": inputs}
         if comparison is None:
             return _("%(indicator)s: not reported") % {"indicator": self.name(code)}
         return _("%(indicator)s: not reported (must be %(requirement)s)") % {
@@ -184,7 +203,38 @@ class Wording:
                      "%(stars)s") % {"stars": _stars(r.get("stars") or ())}
         if kind == "needs_branch":
             return _("first earn %(stars)s") % {"stars": _stars(r.get("stars") or ())}
+        return self._format2_reason(kind, r)
+
+    def _format2_reason(self, kind: str, r: dict) -> str:
+        """Reasons of format 2 rules: groups, score bands and earlier cycles."""
+        level = self.level_name((r.get("stars") or ["0"])[0])
+        if kind == "group_short":
+            group = self.groups.get(r.get("indicator") or "")
+            return _("%(group)s: %(needed)s of the %(total)s items must be met; %(met)s "
+                     "are") % {"group": group.name if group else r.get("indicator"),
+                               "needed": r.get("needed"), "met": r.get("actual"),
+                               "total": len(group.members) if group else "?"}
+        if kind == "band_short":
+            return _("%(level)s needs a total score of %(needed)s; the score is %(score)s, "
+                     "%(short)s points short") % {"level": level, "needed": r.get("needed"),
+                                                   "score": r.get("actual"),
+                                                   "short": r.get("shortfall")}
+        if kind == "band_condition":
+            return _("%(level)s also needs: %(indicator)s") % {
+                "level": level, "indicator": self.name(r.get("indicator"))}
+        if kind == "history_short":
+            years = int(r.get("shortfall") or 1)
+            least = self.level_name(r.get("needed") or 0)
+            if years == 1:
+                return _("%(level)s needs %(least)s or more in the previous year") % {
+                    "level": level, "least": least}
+            return _("%(level)s needs %(least)s or more in each of the previous %(years)s "
+                     "years") % {"level": level, "least": least, "years": years}
         return kind
+
+    def level_reasons(self, result) -> list[str]:
+        """Why the level is not higher (score bands, earlier cycles), one sentence each."""
+        return [self.reason(r) for r in as_json(result).get("level_reasons") or ()]
 
     def change(self, change) -> str:
         """One engine Change (a step of the gap to a star) as a sentence."""
@@ -204,6 +254,10 @@ class Wording:
         if c.get("missing_evidence"):
             text = _join([text, _("%(evidence)s missing") % {
                 "evidence": self.missing_evidence(c["missing_evidence"])}])
+        group = self.groups.get(c.get("group") or "")
+        if group is not None:
+            text = _("%(change)s (counts towards “%(group)s”)") % {"change": text,
+                                                                   "group": group.name}
         return text
 
     def risk(self, item) -> str:
