@@ -141,26 +141,30 @@ def _level(ruleset: RuleSetSpec, stars: dict[str, StarResult],
            history: dict[int, int]) -> tuple[int, tuple[Reason, ...]]:
     reasons: list[Reason] = []
     if ruleset.level_rule == "bands":
-        level = 0
-        for band in ruleset.bands:  # highest first
-            if total >= band.min_score and all(results[c].met is True for c in band.requires):
-                level = band.level
-                break
-        above = [b for b in ruleset.bands if b.level > level]
+        # Every band that holds, highest first: a band held back by an earlier cycle
+        # falls to the next band that holds, not to a level no band defines.
+        candidates = [b.level for b in ruleset.bands if total >= b.min_score
+                      and all(results[c].met is True for c in b.requires)] + [0]
+        above = [b for b in ruleset.bands if b.level > candidates[0]]
         if above:
             reasons += _band_reasons(above[-1], results, total)
     else:
-        level = sum(1 for s in stars.values() if s.earned)
-    for rule in sorted(ruleset.history_rules, key=lambda r: -r.level):
-        if level < rule.level:
-            continue
-        earlier = [history.get(year - n, 0) for n in range(1, rule.years + 1)]
-        if min(earlier) < rule.min_level:
-            reasons.append(Reason(kind="history_short", comparison=">=", needed=rule.min_level,
-                                  actual=min(earlier), shortfall=rule.years,
-                                  stars=(str(rule.level),)))
-            level = rule.level - 1
-    return level, tuple(reasons)
+        earned = sum(1 for s in stars.values() if s.earned)
+        candidates = list(range(earned, -1, -1))
+    for level in candidates:
+        blocking = [rule for rule in ruleset.history_rules if level >= rule.level
+                    and min(history.get(year - n, 0) for n in range(1, rule.years + 1))
+                    < rule.min_level]
+        if not blocking:
+            return level, tuple(reasons)
+        rule = max(blocking, key=lambda r: r.level)
+        if not any(r.kind == "history_short" and r.stars == (str(rule.level),)
+                   for r in reasons):
+            lowest = min(history.get(year - n, 0) for n in range(1, rule.years + 1))
+            reasons.append(Reason(kind="history_short", comparison=">=",
+                                  needed=rule.min_level, actual=lowest,
+                                  shortfall=rule.years, stars=(str(rule.level),)))
+    return 0, tuple(reasons)
 
 
 def _band_reasons(band: BandSpec, results: dict[str, IndicatorResult],

@@ -12,6 +12,7 @@ from scoring.engine import (
     CADENCES,
     COMBINES,
     COMPARISONS,
+    FACTS,
     KINDS,
     NUMERIC_KINDS,
     ROLES,
@@ -144,6 +145,8 @@ def _read_code(reader: _Reader, node: Node | None, first_lines: dict[str, int]) 
     line = node.start_mark.line + 1
     if not _CODE_RE.match(code):
         reader.problem(node, "bad_code", value=code)
+    elif reader.version == 2 and code in FACTS:  # formulas could not tell them apart
+        reader.problem(node, "code_is_fact", value=code)
     elif code in first_lines:
         reader.problem(node, "duplicate_code", value=code, first=first_lines[code])
     else:

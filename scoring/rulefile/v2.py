@@ -14,7 +14,6 @@ from decimal import Decimal
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scoring.engine import (
-    FACTS,
     LEVEL_RULES,
     NUMERIC_FACTS,
     NUMERIC_KINDS,
@@ -156,10 +155,6 @@ def read_deduction(reader: _Reader, node: Node, f: dict[str, Node],
 def check_formulas(reader: _Reader, indicators: tuple[IndicatorSpec, ...]) -> None:
     """Unknown names, non-numeric inputs and cycles, each on its formula's line."""
     by_code = {ind.code: ind for ind in indicators}
-    if reader.version == 2:
-        for ind in indicators:
-            if ind.code in FACTS:
-                reader.problem(reader.lines.get(ind.code, 1), "code_is_fact", value=ind.code)
     derived = {ind.code: ind for ind in indicators if ind.formula}
     for ind in derived.values():
         line = reader.lines.get(ind.code, 1)
