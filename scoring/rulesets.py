@@ -270,6 +270,7 @@ def rule_rows(ruleset: RuleSet) -> list[dict]:
                             if ind.threshold is not None else ""),
             "steps": [(words.requirement(ind.code, ind.comparison, t), p)
                       for t, p in ind.steps],
+            "notes": words.rule_notes(ind),
         } for ind in spec.indicators if ind.star == code]
         rows.append({"code": code, "name": star_name(code), "pass_mark": star.pass_mark,
                      "max_points": star.max_points, "indicators": indicators})

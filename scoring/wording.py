@@ -232,6 +232,36 @@ class Wording:
                      "years") % {"level": level, "least": least, "years": years}
         return kind
 
+    def rule_notes(self, ind: engine.IndicatorSpec) -> list[str]:
+        """Format 2 parts of an indicator for the rule-set page, one line each."""
+        notes = []
+        if ind.formula:
+            inputs = _list(self.name(n) if n in self.indicators else self.fact_name(n)
+                           for n in ind.inputs)
+            notes.append(_("computed from %(inputs)s: %(formula)s") % {
+                "inputs": inputs, "formula": ind.formula})
+        for case in ind.threshold_for:
+            who = _list(case.categories) if case.categories else ""
+            if case.fact is not None:
+                size = _("%(fact)s of at least %(value)s") % {
+                    "fact": self.fact_name(case.fact), "value": number(case.at_least)}
+                who = _join([who, size]) if who else size
+            notes.append(_("%(villages)s: %(requirement)s") % {
+                "villages": who,
+                "requirement": self.requirement(ind.code, ind.comparison, case.threshold)})
+        notes += [_("%(choice)s: %(points)s points") % {"choice": choice, "points": points}
+                  for choice, points in ind.choice_points]
+        if ind.role == "deduction":
+            notes.append(_("%(points)s points off per occurrence") % {"points": ind.points})
+            if ind.max_deduction is not None:
+                notes.append(_("at most %(points)s points off") % {"points": ind.max_deduction})
+        for group in self.groups.values():
+            if ind.code in group.members:
+                notes.append(_("counts towards “%(group)s” (%(needed)s of %(total)s)") % {
+                    "group": group.name, "needed": group.at_least,
+                    "total": len(group.members)})
+        return notes
+
     def level_reasons(self, result) -> list[str]:
         """Why the level is not higher (score bands, earlier cycles), one sentence each."""
         return [self.reason(r) for r in as_json(result).get("level_reasons") or ()]

@@ -230,7 +230,7 @@ def _threshold_risk(ind: IndicatorSpec, res: IndicatorResult, star: StarResult,
             return None
     else:
         threshold = ind.threshold  # type: ignore[assignment]
-        if ind.role == "points" and star.score - res.points >= star.pass_mark:
+        if ind.role in ("points", "bonus") and star.score - res.points >= star.pass_mark:
             return None
     if not isinstance(threshold, Decimal) or not _near(ind.comparison, res.value, threshold,
                                                        margin):  # type: ignore[arg-type]
