@@ -48,10 +48,9 @@ def parse_ruleset(text: str, ruleset_id: str | int | None = None) -> RuleSetSpec
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        reader.problem(line, "not_yaml", error=_yaml_hint(getattr(exc, "problem", None)
-                                                          or str(exc)))
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = _yaml_line(exc, problem)
+        reader.problem(line, "not_yaml", error=_yaml_hint(problem))
         raise RuleSetFileError(reader.problems) from None
     if root is None:
         reader.problem(1, "empty")
@@ -72,6 +71,17 @@ _YAML_HINTS = (
     ("did not find expected '-' indicator", "yaml_indent"),
     ("end of stream", "yaml_quote"),
 )
+
+
+def _yaml_line(exc: yaml.YAMLError, problem: str) -> int:
+    """The line the mistake is on: for an unclosed quote or a key without its colon
+    PyYAML notices at a later line, and its context mark is where the mistake is."""
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    late = "end of stream" in problem or "could not find expected ':'" in problem
+    mark = context_mark if late and context_mark is not None else (problem_mark
+                                                                   or context_mark)
+    return mark.line + 1 if mark is not None else 1
 
 
 def _yaml_hint(problem: str) -> str:

@@ -386,3 +386,12 @@ def test_a_tab_in_the_indentation_is_explained_in_chinese():
     with pytest.raises(rulefile.RuleSetFileError) as caught:
         rulefile.parse_ruleset(text)
     assert "制表符" in caught.value.problems[0].message
+
+
+def test_an_unclosed_quote_is_reported_on_the_line_it_opens():
+    text = v2_text(DERIVED).replace('    name: "人均"', '    name: "人均')
+    with pytest.raises(rulefile.RuleSetFileError) as caught:
+        rulefile.parse_ruleset(text)
+    problem = caught.value.problems[0]
+    assert problem.line == line_of(text, 'name: "人均')  # not the end of the file
+    assert "引号" in problem.message
