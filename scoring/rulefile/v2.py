@@ -36,6 +36,7 @@ V2_STAR_KEYS = ("bonus_cap", "floor")
 # What a derived value cannot have: it is computed once per evaluation, never entered.
 DERIVED_FORBIDDEN = ("cadence", "combine", "min_photos", "min_documents",
                      "evidence_max_age_months", "choices")
+FORMULA_MAX_LENGTH = 300
 CASE_KEYS = ("category", "fact", "at_least", "threshold")
 GROUP_KEYS = ("code", "star", "name", "at_least", "of")
 BAND_KEYS = ("level", "min_score", "requires")
@@ -63,6 +64,9 @@ def read_formula(reader: _Reader, f: dict[str, Node], code: str | None,
     for key in DERIVED_FORBIDDEN:
         if key in f:
             reader.problem(f[key], "derived_field", key=key)
+    if len(text) > FORMULA_MAX_LENGTH:  # the column that stores it (Indicator.formula)
+        reader.problem(node, "formula_syntax", error=f"> {FORMULA_MAX_LENGTH}")
+        return None, ()
     try:
         names = formula_names(text)
     except FormulaProblem as problem:

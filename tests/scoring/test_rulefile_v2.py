@@ -181,6 +181,8 @@ DERIVED = """  - code: income
     ('formula: "income / population"', 'formula: "income ** 2"', "formula_syntax"),
     ('formula: "income / population"', 'formula: "__import__(1)"', "formula_syntax"),
     ('formula: "income / population"', 'formula: "income +"', "formula_syntax"),
+    ('formula: "income / population"', 'formula: "' + "income + " * 40 + 'income"',
+     "formula_syntax"),  # longer than the column that stores it
 ])
 def test_a_bad_formula_is_refused_on_its_line(old, new, code):
     text = v2_text(DERIVED).replace(old, new)
