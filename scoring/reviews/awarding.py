@@ -73,7 +73,10 @@ def resolve_objection(objection_id: int, user, status: str, resolution: str) -> 
     with transaction.atomic():
         objection = (Objection.objects.select_for_update(of=("self",))
                      .select_related("application__village").get(pk=objection_id))
-        if objection.status != ObjectionStatus.PENDING:
+        if not steps.acts_at_level(user, "publish_notice", objection.division_code,
+                                   steps.STEP_PREFIX[steps.COUNTY]):
+            raise PermissionDenied(_("Your role does not allow this action here."))
+        if objection.status != ObjectionStatus.PENDING:  # permission before state
             raise AlreadyHandled
         objection.status = status
         objection.resolution = resolution.strip()
@@ -126,11 +129,11 @@ def _change_award(award_id: int, user, reason: str, *, to: str) -> Award:
     with transaction.atomic():
         record = (Award.objects.select_for_update(of=("self",))
                   .select_related("village", "application").get(pk=award_id))
-        if record.status == to:
-            raise AlreadyHandled
         if not steps.acts_at_level(user, "revoke", record.village.code,
                                    steps.STEP_PREFIX[steps.COUNTY]):
             raise PermissionDenied(_("Your role does not allow this action here."))
+        if record.status == to:  # permission before state: only then "already done"
+            raise AlreadyHandled
         before = record.status
         record.status = to
         record.revoked_on = timezone.localdate() if to == AwardStatus.REVOKED else None

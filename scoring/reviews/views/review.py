@@ -33,9 +33,13 @@ def _queue(request, **kwargs):
     return reverse("reviews:queue")
 
 
-def _application(request, pk):
-    return Application.objects.select_related("cycle__ruleset", "village").fetch_for(
+def _application(request, pk, transition: str):
+    """The application (404 outside the jurisdiction), 403 for one who may never take
+    `transition` on it: checked before the form and before the state (409)."""
+    application = Application.objects.select_related("cycle__ruleset", "village").fetch_for(
         request.user, pk=pk)
+    services.require_may_take(application, request.user, transition)
+    return application
 
 
 def _expected(request):
@@ -44,7 +48,7 @@ def _expected(request):
 
 @action(_back)
 def pass_step(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "pass_step")
     services.pass_step(application.pk, request.user, expected_state=_expected(request),
                        reason=request.POST.get("reason", ""))
     messages.success(request, _("Passed to the next step."))
@@ -53,7 +57,7 @@ def pass_step(request, pk):
 
 @action(_back)
 def send_back(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "send_back")
     snapshot = application.snapshots.order_by("-round").first()
     form = ReturnForm(request.POST, blocks=presentation.blocks(
         application, snapshot, application.cycle.ruleset))
@@ -69,7 +73,7 @@ def send_back(request, pk):
 
 @action(_back)
 def approve(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "approve")
     form = ApproveForm(request.POST, stars=application.ordered_stars)
     if not form.is_valid():
         raise ValidationError(_("Approve at least one star, or reject the application."))
@@ -81,7 +85,7 @@ def approve(request, pk):
 
 @action(_back)
 def reject(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "reject")
     form = RejectForm(request.POST)
     if not form.is_valid():
         raise ValidationError(_("Give the reason for the rejection."))
