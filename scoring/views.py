@@ -5,10 +5,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scoring import services
+from scoring import engine, services
 from scoring.rulesets import rule_rows
 from villages.models import AdminUnit, Village
 from wuxing.accounts.access import scopes_of
+from wuxing.params import integer
 
 
 def mine(request):
@@ -27,10 +28,8 @@ def in_force(request, code):
              or AdminUnit.objects.visible_to(request.user).filter(code=code).first())
     if place is None:
         raise Http404(_("Not found, or outside your jurisdiction."))
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    year = integer(request.GET, "year", default=timezone.localdate().year,
+                   min_value=engine.MIN_YEAR, max_value=engine.MAX_YEAR)
     ruleset = services.ruleset_for(code, year)
     return render(request, "rulesets/in_force.html", {
         "place": place, "year": year, "ruleset": ruleset,

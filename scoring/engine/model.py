@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -259,10 +260,29 @@ def month_start(day: date) -> date:
     return day if day.day == 1 else day.replace(day=1)
 
 
+# The years the portal deals in. The programme began in 2022 and a rating cycle looks at
+# most a year back; 2000–2100 leaves room on both sides while keeping every month, quarter
+# and year neighbour that pages compute (±1 year) far from `date`'s limits (1–9999), so a
+# month such as 9999-12 or 0001-01 is refused at the door instead of crashing a page.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def check_year(year: int) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year {year} outside {MIN_YEAR}-{MAX_YEAR}")
+    return year
+
+
 def parse_month(text: str) -> date:
-    """'2025-06' -> date(2025, 6, 1)."""
-    year, month = text.split("-")
-    return date(int(year), int(month), 1)
+    """'2025-06' -> date(2025, 6, 1); ValueError for anything else or outside the years."""
+    match = _MONTH.fullmatch(str(text).strip())
+    if not match:
+        raise ValueError(f"not a month: {text!r}")
+    year, month = check_year(int(match.group(1))), int(match.group(2))
+    return date(year, month, 1)  # date() refuses month 0 or 13
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 
 
 def months_between(earlier: date, later: date) -> int:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from scoring import services
 from villages.models import Village
+from wuxing.params import integer
 
 from . import evidence as evidence_service
 from . import pages, periods, workflow
@@ -72,11 +73,9 @@ def _respond(request, village, month, indicator, *, error=None, typed=None, ok=N
         "preview": page.preview, "gap_lines": pages.gap_lines(page.preview, page.ruleset)})
 
 
-def _version(request) -> int:
-    try:
-        return int(request.POST.get("version", "0"))
-    except ValueError:
-        return -1
+def _version(request, default: int | None = 0) -> int | None:
+    """The entry version the form was edited from (0: no entry yet); 400 when not a number."""
+    return integer(request.POST, "version", default=default)
 
 
 @require_POST
@@ -131,7 +130,7 @@ def _entry(request, pk):
 def verify(request, pk):
     entry = _entry(request, pk)
     try:
-        workflow.verify(request.user, entry, request.POST.get("version"), request=request)
+        workflow.verify(request.user, entry, _version(request, None), request=request)
     except REFUSALS as exc:
         return _respond(request, entry.village, entry.month, entry.indicator,
                         error=_message(exc))
@@ -144,7 +143,7 @@ def send_back(request, pk):
     entry = _entry(request, pk)
     try:
         workflow.send_back(request.user, entry, request.POST.get("reason", ""),
-                           request.POST.get("version"), request=request)
+                           _version(request, None), request=request)
     except (ValidationError, *REFUSALS) as exc:
         return _respond(request, entry.village, entry.month, entry.indicator,
                         error=_message(exc))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from scoring.reviews import presentation, services
 from scoring.reviews.forms import ApproveForm, RejectForm, ReturnForm
 from scoring.reviews.models import Application, ReviewView
+from wuxing.params import integers
 
 from .common import PAGE_SIZE, action, form_errors
 
@@ -99,7 +100,7 @@ def reject(request, pk):
 def bulk_approve(request):
     if not services.is_reviewer(request.user):
         raise PermissionDenied(_("Only reviewers approve applications."))
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = integers(request.POST, "ids", min_value=1)
     if not ids:
         raise ValidationError(_("Select the applications to approve."))
     outcome = services.bulk_approve(request.user, ids)
