@@ -31,6 +31,7 @@ from .model import (
     NEGATED,
     NUMERIC_KINDS,
     ROLES,
+    RULE_BOUNDS,
     STAR_CODES,
     STAR_NAMES,
     Change,
@@ -63,5 +64,5 @@ __all__ = [
     "RuleSetSpec", "STAR_CODES", "STAR_NAMES", "StarGap", "StarResult", "StarSpec",
     "Threshold", "Trace", "Value", "VillageResult", "evaluate", "evaluate_grouped", "holds",
     "month_start", "months_between", "parse_month", "shortfall", "MIN_YEAR", "MAX_YEAR",
-    "check_year",
+    "RULE_BOUNDS", "check_year",
 ]

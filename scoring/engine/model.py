@@ -267,6 +267,16 @@ def month_start(day: date) -> date:
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+# Ranges of the numbers a rule set holds (rule files and the database check the same):
+# points per star and per indicator up to 1000 (schemes use 100 or 110), up to 100 photos
+# or documents per indicator, evidence valid for up to ten years.
+RULE_BOUNDS: dict[str, tuple[int, int]] = {
+    "year": (MIN_YEAR, MAX_YEAR), "version": (1, 1000), "risk_margin": (0, 100),
+    "pass_mark": (0, 1000), "max_points": (0, 1000), "points": (0, 1000),
+    "min_photos": (0, 100), "min_documents": (0, 100), "evidence_max_age_months": (1, 120),
+}
+
+
 def check_year(year: int) -> int:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"year {year} outside {MIN_YEAR}-{MAX_YEAR}")
