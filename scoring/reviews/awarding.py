@@ -32,11 +32,11 @@ from .services import AlreadyHandled, run
 
 def publish_notice(cycle: RatingCycle, user, starts_on: date) -> PublicNotice:
     """Put every approved application of the cycle into a new public notice."""
-    if starts_on < timezone.localdate():
-        raise ValidationError(_("A public notice cannot start in the past."))
     if not steps.acts_at_level(user, "publish_notice", cycle.county.code,
                                steps.STEP_PREFIX[steps.COUNTY]):
         raise PermissionDenied(_("Your role does not allow this action here."))
+    if starts_on < timezone.localdate():
+        raise ValidationError(_("A public notice cannot start in the past."))
     with transaction.atomic():
         ids = list(Application.objects.filter(cycle=cycle, state=AppState.APPROVED)
                    .values_list("pk", flat=True))

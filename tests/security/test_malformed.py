@@ -6,10 +6,10 @@ requested with every malformed value in place of each of its URL values, by a us
 each role, and with malformed query parameters and form values.
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from tests.permission_matrix import CASES, ROLE_USERS
 from tests.permission_matrix import _none as no_values
@@ -75,13 +75,24 @@ WITH_VALUES = [c for c in CASES if c.kwargs is not no_values]
 def test_malformed_url_values_answer_400_or_404_for_every_role(client, case, request):
     users = {role: request.getfixturevalue(name) for role, name in ROLE_USERS.items()}
     kwargs, data = case.kwargs(request), case.data(request)
+    urls = list(_urls_with(case, kwargs))
     for role, user in users.items():
         client.force_login(user)
         # One who may not act may be refused before the value is looked at.
         expected = (400, 404, 403) if case.expected(role) == (403,) else (400, 404)
-        for key, bad, url in _urls_with(case, kwargs):
+        for key, bad, url in urls:
+            if role != "admin" and not _reaches_a_view(url):
+                continue  # the resolver's 404 does not depend on who asks: once is enough
             status = _call(client, case, url, data).status_code
             assert status in expected, (role, key, bad[:40], url[:120], status)
+
+
+def _reaches_a_view(url: str) -> bool:
+    try:
+        resolve(unquote(url))
+    except Resolver404:
+        return False
+    return True
 
 
 BAD_QUERY = ["abc", "-1", "9999-12", "0001-01", "2026-13", "2026Q5", "99999999999999999999",
@@ -102,11 +113,12 @@ def test_malformed_query_parameters_answer_400_where_read_and_are_ignored_elsewh
     for param in ("month", "quarter", "year", "version"):
         for bad in BAD_QUERY:
             response = client.get(url, {param: bad})
-            expected = (400,) if case.name in QUERY_READERS.get(param, ()) else case.ok
+            reads = case.name in QUERY_READERS.get(param, ()) or "\x00" in bad  # NUL: 400
+            expected = (400,) if reads else case.ok
             assert response.status_code in expected, (param, bad[:40], response.status_code)
             if response.status_code == 400:
-                assert "格式" in response.content.decode() or "必须" in \
-                    response.content.decode(), response.content[:300]
+                text = response.content.decode()
+                assert "格式" in text or "必须" in text or "NUL" in text, text[:300]
 
 
 def test_a_good_month_parameter_is_still_read(client, official_a, village_a):
