@@ -144,6 +144,7 @@ def test_malformed_numbers_in_forms_never_crash(client, case, request):
             response = client.post(url, {**data, key: bad})
             if key == "version" and case.name in VERSION_READERS and bad in NOT_A_VERSION:
                 assert response.status_code == 400, (key, bad[:40], response.status_code)
-                assert "整数" in response.content.decode()
+                text = response.content.decode()
+                assert "整数" in text or "NUL" in text, text[:300]
             else:
                 assert response.status_code < 500, (key, bad[:40], response.status_code)
