@@ -23,5 +23,6 @@ urlpatterns = [
     path("progress/", include("scoring.progress.urls")),
 ]
 
+handler400 = "wuxing.views.bad_request"
 handler403 = "wuxing.views.permission_denied"
 handler404 = "wuxing.views.page_not_found"
