@@ -351,6 +351,7 @@ RULE_BOUNDS: dict[str, tuple[int, int]] = {
     "year": (MIN_YEAR, MAX_YEAR), "version": (1, 1000), "risk_margin": (0, 100),
     "pass_mark": (0, 1000), "max_points": (0, 1000), "points": (0, 1000),
     "min_photos": (0, 100), "min_documents": (0, 100), "evidence_max_age_months": (1, 120),
+    "bonus_cap": (0, 1000), "floor": (0, 1000), "max_deduction": (0, 1000),
 }
 
 

@@ -182,14 +182,16 @@ class RuleSetStar(models.Model):
                                                  validators=_in("pass_mark"))
     max_points = models.PositiveSmallIntegerField(_("maximum points"), default=100,
                                                   validators=_in("max_points"))
-    bonus_cap = models.PositiveSmallIntegerField(_("most bonus points"), null=True, blank=True)
-    floor = models.PositiveSmallIntegerField(_("lowest score after deductions"), default=0)
+    bonus_cap = models.PositiveSmallIntegerField(_("most bonus points"), null=True, blank=True,
+                                                 validators=_in("bonus_cap"))
+    floor = models.PositiveSmallIntegerField(_("lowest score after deductions"), default=0,
+                                             validators=_in("floor"))
 
     class Meta:
         ordering = ["ruleset", "star__order"]
         constraints = [models.UniqueConstraint(fields=["ruleset", "star"],
                                                name="one_entry_per_star_and_ruleset"),
-                       *_checks("rulesetstar", "pass_mark", "max_points")]
+                       *_checks("rulesetstar", "pass_mark", "max_points", "bonus_cap", "floor")]
         verbose_name = _("star of a rule set")
         verbose_name_plural = _("stars of a rule set")
 
@@ -296,7 +298,7 @@ class Indicator(models.Model):
     threshold_for = models.JSONField(_("thresholds by village"), default=list, blank=True)
     choice_points = models.JSONField(_("points per choice"), default=dict, blank=True)
     max_deduction = models.PositiveSmallIntegerField(_("most points deducted"), null=True,
-                                                     blank=True)
+                                                     blank=True, validators=_in("max_deduction"))
 
     objects = IndicatorQuerySet.as_manager()
 
@@ -305,7 +307,7 @@ class Indicator(models.Model):
         constraints = [models.UniqueConstraint(fields=["ruleset", "code"],
                                                name="unique_indicator_code_per_ruleset"),
                        *_checks("indicator", "points", "min_photos", "min_documents",
-                                "evidence_max_age_months")]
+                                "evidence_max_age_months", "max_deduction")]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
 

@@ -28,8 +28,8 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from wuxing.accounts.access import require
-from wuxing.uploads import UploadRefused, archives, names, pdf
 from wuxing.ranges import LATITUDE, LONGITUDE
+from wuxing.uploads import UploadRefused, archives, names, pdf
 
 from . import periods
 from .models import (

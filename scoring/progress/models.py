@@ -14,8 +14,8 @@ from simple_history.models import HistoricalRecords
 
 from scoring.models import ValueKind
 from wuxing.accounts.access import ScopedQuerySet
-from wuxing.uploads.storage import evidence_storage
 from wuxing.ranges import LATITUDE, LONGITUDE, in_range, range_checks
+from wuxing.uploads.storage import evidence_storage
 
 
 class EntryStatus(models.TextChoices):

@@ -105,6 +105,9 @@ JSON_MACHINE = {
     ("reviews.RatingCycle", "holidays"): "ISO dates",
     ("scoring.RecomputeRun", "months"): "ISO dates",
     ("scoring.RecomputeBatch", "village_ids"): "village ids",
+    ("scoring.Indicator", "threshold_for"): "rule-set data checked by the rule-file reader",
+    ("scoring.Indicator", "choice_points"): "rule-set data checked by the rule-file reader",
+    ("scoring.RuleSet", "rules"): "rule-set data (format 2) checked by the rule-file reader",
 }
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from scoring.reviews.models import AppState, ObjectionStatus
 from tests import factories
-from tests.reviews.fixtures import make_application
+from tests.reviews.fixtures import decisions, make_application
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +65,7 @@ ROWS = [
     Handled("reviews:return", "app_approved",
             {"state": AppState.TOWN, "star_industry": "缺少凭证"},
             ("leader_a", "reviewer_a", "admin_a")),
-    Handled("reviews:approve", "app_notice",
-            {"state": AppState.COUNTY, "approve_industry": "on"}, COUNTY),
+    Handled("reviews:approve", "app_notice", decisions(AppState.COUNTY), COUNTY),
     Handled("reviews:reject", "app_approved", {"state": AppState.COUNTY, "reason": "不实"},
             COUNTY),
     Handled("reviews:award", "app_awarded", {}, COUNTY),

@@ -33,6 +33,12 @@ INTERNAL = {
     "ReviewView.round", "Assessment.level", "VillageStatus.level",
     "VillageStatus.total_score", "UnitMonthSummary.depth", "UnitMonthSummary.villages",
     "UnitMonthSummary.assessed", "Delivery.attempts",
+    # recompute runs count their own batches; certificate counters number awards
+    "RecomputeRun.batches_total", "RecomputeRun.batches_done", "RecomputeRun.batches_failed",
+    "RecomputeRun.villages_total", "RecomputeBatch.position", "RecomputeBatch.attempts",
+    "CertificateCounter.year", "CertificateCounter.last",
+    # the rule-file reader accepts only the formats it knows (1 and 2)
+    "RuleSet.format_version",
 }
 NUMERIC = (models.IntegerField, models.DecimalField, models.FloatField)
 
