@@ -1,0 +1,20 @@
+"""Periodic tasks of operations, scheduled by beat (migration 0002_schedules)."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from wuxing.ops import retention
+from wuxing.ops.models import Heartbeat
+
+WORKER_HEARTBEAT = "celery"
+
+
+@shared_task(ignore_result=True)
+def heartbeat() -> None:
+    Heartbeat.objects.update_or_create(name=WORKER_HEARTBEAT,
+                                       defaults={"beat_at": timezone.now()})
+
+
+@shared_task(ignore_result=True)
+def purge_audit_events() -> int:
+    return retention.purge_audit_events()
