@@ -68,6 +68,9 @@ def number(value) -> str:
     return text
 
 
+COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+
+
 def _month_list(months) -> str:
     return _list(_("%(month)d月") % {"month": int(str(m)[5:7])} for m in months)
 
@@ -97,6 +100,42 @@ class Wording:
         if not unit:
             return number(value)
         return f"{number(value)}{unit}" if unit == "%" else f"{number(value)} {unit}"
+
+    def display(self, code: str | None, value) -> str:
+        """A value in a table, as people read it: 是/否, "100,000 元", "85%", "—"."""
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return self.quantity(code, value)
+
+    def difference(self, code: str | None, amount) -> str:
+        """A gap between two values: "100,000 元", or "5 个百分点" for percentages."""
+        ind = self.indicators.get(code or "")
+        if ind is not None and ind.unit == "%":
+            return _("%(amount)s percentage points") % {"amount": number(amount)}
+        return self.quantity(code, amount)
+
+    def threshold(self, code: str | None, comparison: str | None, needed) -> str:
+        """A threshold with its sign: "≥ 1 起", "< 60%"; yes/no and choices in words."""
+        sign = COMPARISON_SIGNS.get(comparison or "==")
+        if sign is None or isinstance(needed, bool):  # "为“是”" reads better than "= “是”"
+            return self.requirement(code, comparison, needed)
+        return f"{sign} {self.quantity(code, needed)}"
+
+    def veto_line(self, code: str | None, value, hit: bool | None) -> str:
+        """"刑事案件：0 起（一票否决：≥ 1 起即否决）✔ 未触发"."""
+        ind = self.indicators.get(code or "")
+        words = {"indicator": self.name(code), "value": self.display(code, value),
+                 "threshold": self.threshold(code, ind.comparison if ind else None,
+                                             ind.threshold if ind else None)}
+        if value is None:
+            return _("%(indicator)s: not reported (veto: %(threshold)s means veto)") % words
+        if hit:
+            return _("%(indicator)s: %(value)s (veto: %(threshold)s means veto) ✘ "
+                     "triggered") % words
+        return _("%(indicator)s: %(value)s (veto: %(threshold)s means veto) ✔ not "
+                 "triggered") % words
 
     def requirement(self, code: str | None, comparison: str | None, needed) -> str:
         value = self.quantity(code, needed)
@@ -128,10 +167,10 @@ class Wording:
         gap = _decimal(shortfall)
         if gap and comparison in (">=", ">"):
             return _("%(indicator)s needs %(amount)s more") % {
-                "indicator": self.name(code), "amount": self.quantity(code, gap)}
+                "indicator": self.name(code), "amount": self.difference(code, gap)}
         if gap and comparison in ("<=", "<"):
             return _("%(indicator)s must come down by %(amount)s") % {
-                "indicator": self.name(code), "amount": self.quantity(code, gap)}
+                "indicator": self.name(code), "amount": self.difference(code, gap)}
         return _("%(indicator)s must be %(requirement)s") % {
             "indicator": self.name(code),
             "requirement": self.requirement(code, comparison, needed)}

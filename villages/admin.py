@@ -1,6 +1,8 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
+from wuxing.uploads.formats import CheckedImportMixin
+
 from .models import AdminUnit, ManagementArea, PartyBranch, Village, WorkingGroup
 from .resources import VillageResource
 
@@ -27,7 +29,7 @@ class PartyBranchInline(admin.StackedInline):
 
 
 @admin.register(Village)
-class VillageAdmin(ImportExportModelAdmin):
+class VillageAdmin(CheckedImportMixin, ImportExportModelAdmin):
     resource_classes = [VillageResource]
     list_display = ["code", "name", "town", "area", "population", "party_members"]
     list_filter = ["town", "area"]

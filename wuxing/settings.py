@@ -232,9 +232,23 @@ MEDIA_ROOT = env.path("WUXING_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Office files (evidence documents, entry sheets) are zip archives: before anything parses
+# one, every entry is inflated against these limits (wuxing/uploads/archives.py).
+WUXING_ZIP_MAX_ENTRIES = env.int("WUXING_ZIP_MAX_ENTRIES", default=1000)
+WUXING_ZIP_MAX_INFLATED = env.int("WUXING_ZIP_MAX_INFLATED", default=100 * 1024 * 1024)
+WUXING_ZIP_MAX_RATIO = env.int("WUXING_ZIP_MAX_RATIO", default=100)
+# Entry sheets are parsed by openpyxl, which holds their shared strings in memory.
+WUXING_SHEET_MAX_INFLATED = env.int("WUXING_SHEET_MAX_INFLATED", default=20 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Formula injection in the admin's exports is handled by the resources through
+# wuxing.spreadsheets.neutralise (a quote before = + - @ …). import-export's own switch
+# stays off on purpose: in 4.4 it only deletes a leading "=" (altering the data, leaving
+# "+", "-" and "@"), and it turns every cell into text, numbers and empty cells ("None")
+# included.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # --- Mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND",

@@ -142,6 +142,13 @@ class EvidenceKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The types evidence is stored as (decided from the content by evidence.py, photos always
+# re-encoded as JPEG) and the extension each is served with.
+STORED_TYPES = {"image/jpeg": "jpg", "application/pdf": "pdf", DOCX: "docx", XLSX: "xlsx"}
+
+
 def evidence_path(instance, filename: str) -> str:
     # Never a user-supplied path: a random name under the village and month.
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -199,6 +206,18 @@ class Evidence(models.Model):
     @property
     def division_code(self) -> str:
         return self.entry.village.code
+
+    @property
+    def served_type(self) -> str:
+        return self.content_type if self.content_type in STORED_TYPES else (
+            "application/octet-stream")
+
+    def served_name(self, thumbnail: bool = False) -> str:
+        """A generated download name with the detected type's extension: never the
+        uploader's name, which may carry another extension or misleading characters."""
+        extension = "jpg" if thumbnail else STORED_TYPES.get(self.content_type, "bin")
+        return (f"evidence-{self.entry.village.code}-{self.entry.month:%Y-%m}-{self.pk}"
+                f"{'-thumb' if thumbnail else ''}.{extension}")
 
 
 DEFAULT_DEADLINE_DAY = 5
