@@ -1,5 +1,5 @@
 from .access import can, roles_of
-from .roles import Role
+from .roles import ACTION_ROLES, Role
 
 
 def navigation(request):
@@ -14,4 +14,5 @@ def navigation(request):
         "nav_is_county": bool(roles & {Role.COUNTY_REVIEWER, Role.ADMIN}),
         "nav_is_village": Role.VILLAGE_SECRETARY in roles,
         "nav_can_unlock": can(user, "unlock_logins", ""),
+        "nav_can_audit": bool(roles & ACTION_ROLES["view_audit"]),
     }

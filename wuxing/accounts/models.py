@@ -103,11 +103,12 @@ def place_of(target, user=None) -> str:
 
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Everything for administrators without a unit; a county's events for its
-        reviewers (and administrators of a unit); nothing for anyone else."""
+        """The events inside the scopes where the user may `view_audit`: everything for
+        an administrator without a unit, a county's events for its reviewers."""
         from .access import scopes_of
+        from .roles import ACTION_ROLES
         prefixes = {scope.prefix for scope in scopes_of(user)
-                    if scope.role in (Role.ADMIN, Role.COUNTY_REVIEWER)}
+                    if scope.role in ACTION_ROLES["view_audit"]}
         if "" in prefixes:
             return self
         if not prefixes:

@@ -72,4 +72,6 @@ def init_sentry(dsn: str, *, environment: str, release: str = "", traces: float 
         send_default_pii=False, before_send=scrub, before_send_transaction=scrub,
         traces_sample_rate=traces, integrations=[DjangoIntegration(), CeleryIntegration()],
         transport=transport, max_request_body_size="never", include_local_variables=False,
+        # Source lines can quote data too; the stack's file, function and line suffice.
+        include_source_context=False,
     )

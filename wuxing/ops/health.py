@@ -28,11 +28,12 @@ class CeleryHeartbeat(HealthCheck):
     max_age: datetime.timedelta = dataclasses.field(
         default=datetime.timedelta(minutes=5), repr=False)
 
-    def run(self) -> None:
+    async def run(self) -> None:
         from wuxing.ops.models import Heartbeat
         from wuxing.ops.tasks import WORKER_HEARTBEAT
-        beat_at = (Heartbeat.objects.filter(name=WORKER_HEARTBEAT)
-                   .values_list("beat_at", flat=True).first())
+        # The ORM's async API runs the query on the request's thread and connection.
+        beat_at = await (Heartbeat.objects.filter(name=WORKER_HEARTBEAT)
+                         .values_list("beat_at", flat=True).afirst())
         if beat_at is None:
             raise ServiceUnavailable("No worker heartbeat yet")
         age = timezone.now() - beat_at
