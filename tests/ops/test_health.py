@@ -111,3 +111,10 @@ def test_with_redis_running_health_is_up(client, admin_user, settings):
     response = client.get(URL)
     assert response.status_code == 200, response.content
     assert response.json()["checks"]["Redis"] == "ok"
+
+
+def test_beat_schedules_the_heartbeat_every_minute_and_the_purge_daily():
+    from django_celery_beat.models import PeriodicTask
+    beat = PeriodicTask.objects.get(task="wuxing.ops.tasks.heartbeat")
+    assert (beat.interval.every, beat.interval.period, beat.enabled) == (1, "minutes", True)
+    assert PeriodicTask.objects.get(task="wuxing.ops.tasks.purge_audit_events").crontab

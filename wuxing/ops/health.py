@@ -30,9 +30,8 @@ class CeleryHeartbeat(HealthCheck):
 
     async def run(self) -> None:
         from wuxing.ops.models import Heartbeat
-        from wuxing.ops.tasks import WORKER_HEARTBEAT
         # The ORM's async API runs the query on the request's thread and connection.
-        beat_at = await (Heartbeat.objects.filter(name=WORKER_HEARTBEAT)
+        beat_at = await (Heartbeat.objects.filter(name=Heartbeat.WORKER)
                          .values_list("beat_at", flat=True).afirst())
         if beat_at is None:
             raise ServiceUnavailable("No worker heartbeat yet")

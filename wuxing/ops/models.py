@@ -8,6 +8,8 @@ class Heartbeat(models.Model):
     Beat queues the task every minute and a worker runs it: a fresh row shows that beat,
     the broker and at least one worker all work, which a worker ping alone does not."""
 
+    WORKER = "celery"  # the row the heartbeat task writes and /health/ reads
+
     name = models.CharField(_("name"), max_length=40, unique=True)
     beat_at = models.DateTimeField(_("last beat"))
 

@@ -6,12 +6,10 @@ from django.utils import timezone
 from wuxing.ops import retention
 from wuxing.ops.models import Heartbeat
 
-WORKER_HEARTBEAT = "celery"
-
 
 @shared_task(ignore_result=True)
 def heartbeat() -> None:
-    Heartbeat.objects.update_or_create(name=WORKER_HEARTBEAT,
+    Heartbeat.objects.update_or_create(name=Heartbeat.WORKER,
                                        defaults={"beat_at": timezone.now()})
 
 
