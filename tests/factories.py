@@ -20,7 +20,9 @@ class TownFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AdminUnit
 
-    code = factory.Sequence(lambda n: f"410902{101 + n:03d}000")
+    # Wraps like the village codes: the suite makes more than 899 towns in one session,
+    # and a 13-digit code is no division code (each test's towns stay far fewer).
+    code = factory.Sequence(lambda n: f"410902{101 + n % 899:03d}000")
     name = factory.Sequence(lambda n: f"测试镇{n}")
     level = UnitLevel.TOWN
     parent = factory.SubFactory(CountyFactory)

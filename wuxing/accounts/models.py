@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .access import scopes_of
 from .client_ip import client_ip
-from .roles import Role
+from .roles import ACTION_ROLES, Role
 
 
 class User(AbstractUser):
@@ -96,8 +97,8 @@ def place_of(target, user=None) -> str:
         found = _CODE_IN_TEXT.search(target)
         code = found.group(1) if found else None
     if code is None and getattr(user, "pk", None):
-        scopes = set(user.memberships.values_list("scope", flat=True))
-        code = scopes.pop() if len(scopes) == 1 else None
+        prefixes = {scope.prefix for scope in scopes_of(user)}
+        code = prefixes.pop() if len(prefixes) == 1 else None
     return code or ""
 
 
@@ -105,8 +106,6 @@ class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The events inside the scopes where the user may `view_audit`: everything for
         an administrator without a unit, a county's events for its reviewers."""
-        from .access import scopes_of
-        from .roles import ACTION_ROLES
         prefixes = {scope.prefix for scope in scopes_of(user)
                     if scope.role in ACTION_ROLES["view_audit"]}
         if "" in prefixes:

@@ -17,7 +17,13 @@ import re
 import time
 import uuid
 
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 from django.conf import settings
 
 logger = logging.getLogger("wuxing.requests")
@@ -134,3 +140,16 @@ def _task_ids_done(task_id=None, **kwargs) -> None:
             _context.reset(token)
         except ValueError:  # set in another context (eager tasks inside a request)
             _context.set(_EMPTY)
+
+
+@after_setup_logger.connect(dispatch_uid="ops.logs.worker_logs")
+@after_setup_task_logger.connect(dispatch_uid="ops.logs.worker_task_logs")
+def _worker_logs(logger=None, format=None, **kwargs) -> None:
+    """Celery configures the worker's own handlers: give them the ids and the format."""
+    for handler in logger.handlers:
+        handler.addFilter(ContextFilter())
+        if settings.WUXING_LOG_FORMAT == "json":
+            handler.setFormatter(JsonFormatter())
+        elif format:
+            handler.setFormatter(logging.Formatter(
+                f"{format} [%(request_id)s user=%(user_id)s unit=%(unit_code)s]"))
