@@ -121,6 +121,11 @@ def entry_pk(request) -> dict:
     return {"pk": request.getfixturevalue("submitted_entry_a").pk}
 
 
+def verify_row(request) -> dict:
+    entry = request.getfixturevalue("submitted_entry_a")
+    return {"row": f"verify:{entry.pk}", f"version_{entry.pk}": str(entry.version)}
+
+
 def evidence_pk(request) -> dict:
     return {"pk": request.getfixturevalue("evidence_a").pk}
 
@@ -207,6 +212,9 @@ CASES: list[Case] = [
     Case("progress:return", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
          data=lambda r: {"version": "1", "reason": "数据不准"},
          forbidden_to=("official_a", "secretary_a")),
+    Case("progress:verification", scoped=False, owner="leader_a"),
+    Case("progress:verification_act", method="post", write=True, owner="leader_a", ok=(302,),
+         data=lambda r: verify_row(r), forbidden_to=("official_a", "secretary_a")),
     Case("progress:evidence_file", evidence_pk),
     Case("progress:evidence_thumbnail", evidence_pk),
     Case("progress:grid", group_month),

@@ -1,6 +1,11 @@
 """Work queued after a stored change: a broker that refuses it is logged, never raised."""
 
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from wuxing import queueing
@@ -31,3 +36,15 @@ def test_deliveries_queued_with_the_broker_down_leave_the_transaction_alone(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         delivery.enqueue([3, 1, 2])
     assert len(callbacks) == 1  # ran, and raised nothing
+
+
+def test_a_fresh_process_finds_tasks_it_never_imported():
+    # A web process imports no tasks module; queueing by name must still find the task.
+    script = ("import django; django.setup(); import sys; from wuxing import queueing; "
+              "assert 'scoring.tasks' not in sys.modules; "
+              "print(queueing.registered('scoring.tasks.recompute_batch').name)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR,
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "true"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "scoring.tasks.recompute_batch"

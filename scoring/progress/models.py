@@ -37,6 +37,18 @@ class EntryQuerySet(ScopedQuerySet):
     def verified(self):
         return self.filter(status=EntryStatus.VERIFIED)
 
+    def drafts(self):
+        return self.filter(status=EntryStatus.DRAFT)
+
+    def returned(self):
+        return self.filter(status=EntryStatus.RETURNED)
+
+    def awaiting_verification(self):
+        return self.filter(status=EntryStatus.SUBMITTED)
+
+    def oldest_first(self):
+        return self.order_by("month", "updated_at", "pk")
+
     def with_evidence_count(self):
         return self.annotate(evidence_count=models.Count("evidence"))
 

@@ -66,6 +66,8 @@ MACHINE_FIELDS = {
     ("reviews.ReviewLog", "action"): "a transition name",
     ("reviews.ReviewLog", "from_state"): "a state code",
     ("reviews.ReviewLog", "to_state"): "a state code",
+    ("scoring.RecomputeRun", "scope"): "a division-code prefix",
+    ("reviews.Award", "number"): "allocated by the portal (county code, year, sequence)",
 }
 ALL = "*"  # every string leaf
 # (app_label.Model, JSONField): the keys whose string values are user text.
@@ -76,6 +78,7 @@ JSON_TEXT = {
     ("reviews.Snapshot", "entries"): {"name"},
     ("reviews.Snapshot", "evidence"): {"name", "original_name"},
     ("reviews.Application", "star_decisions"): ALL,
+    ("reviews.Application", "approval_reasons"): ALL,
     ("reviews.ReviewLog", "details"): {"flags", "reasons", "responses", "refused"},
     ("progress.PendingSheet", "changes"): {"village", "indicator"},
     ("scoring.RuleSet", "level_labels"): ALL,
@@ -100,6 +103,8 @@ JSON_MACHINE = {
     ("reviews.Snapshot", "result"): "engine output",
     ("reviews.RatingCycle", "chain"): "step codes",
     ("reviews.RatingCycle", "holidays"): "ISO dates",
+    ("scoring.RecomputeRun", "months"): "ISO dates",
+    ("scoring.RecomputeBatch", "village_ids"): "village ids",
 }
 
 
@@ -271,7 +276,8 @@ def _reviews_through_the_services(request) -> None:
     services.resubmit(approved.pk, secretaries[0], {"star:industry": "已补",
                                                "indicator:criminal_cases": "已核"})
     services.pass_step(approved.pk, leader)
-    services.approve(approved.pk, reviewer, ["industry"], {"ecology": "不达标"})
+    services.approve(approved.pk, reviewer, ["industry"],
+                     {"ecology": "不达标", "industry": "已核实"})
     rejected = services.apply(secretaries[1], cycle, villages[1], ["industry", "ecology"],
                               justifications)
     services.pass_step(rejected.pk, leader)
@@ -355,11 +361,15 @@ FORM_STORAGE = {
     "ResubmitForm.fix_*": "reviews.Snapshot.responses",
     "ObjectionForm.text": "reviews.Objection.text",
     "OfflineObjectionForm.text": "reviews.Objection.text",
+    "PublicObjectionForm.text": "reviews.Objection.text",
+    "PublicObjectionForm.name": "reviews.Objection.name",
+    "PublicObjectionForm.contact": "reviews.Objection.contact",
     "OfflineObjectionForm.source": "reviews.Objection.offline_source",
     "ResolveForm.resolution": "reviews.Objection.resolution",
     "ReasonForm.reason": "reviews.Award.reason",
     "CycleForm.holidays_text": None,  # parsed into ISO dates, or refused
     "VillageFilterForm.q": None,  # a search term, reflected: see the test below
+    "UnlockForm.value": None,  # a user name or address to unlock, validated, not stored
     # the entry page's plain POST fields (no form class)
     "progress:return reason": "progress.Entry.return_reason",
     "progress:reopen reason": "progress.MonthReopen.reason",
