@@ -22,7 +22,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,6 +31,7 @@ from scoring.models import Indicator, RuleSet, RuleSetStatus
 from scoring.progress.models import Entry, EntryStatus, Evidence, EvidenceKind, evidence_path
 from scoring.rulesets import load_reference
 from villages.models import AdminUnit, PartyBranch, Village
+from wuxing.uploads.storage import evidence_storage
 
 COUNTY_CODE = "410902000000"
 TOWN_PREFIXES = ("410902101", "410902201")
@@ -315,10 +315,10 @@ def _evidence(entry: Entry, kind: str, n: int, content: bytes, now: datetime,
                         content_type=content_type, size=len(content),
                         sha256=hashlib.sha256(content).hexdigest(),
                         taken_at=_taken_at(entry, n, now), uploaded_by=entry.entered_by)
-    evidence.file.name = default_storage.save(evidence_path(evidence, original),
+    evidence.file.name = evidence_storage().save(evidence_path(evidence, original),
                                               ContentFile(content))
     if thumbnail is not None:
-        evidence.thumbnail.name = default_storage.save(evidence_path(evidence, "thumb.jpg"),
+        evidence.thumbnail.name = evidence_storage().save(evidence_path(evidence, "thumb.jpg"),
                                                        ContentFile(thumbnail))
     return evidence
 
@@ -331,9 +331,9 @@ def repair_files(villages, now: datetime | None = None) -> int:
     rows = (Evidence.objects.filter(entry__village__in=villages)
             .select_related("entry__village", "entry__indicator").order_by("pk"))
     for n, evidence in enumerate(rows.iterator(2000)):
-        lost = not evidence.file or not default_storage.exists(evidence.file.name)
+        lost = not evidence.file or not evidence_storage().exists(evidence.file.name)
         thumbless = evidence.kind == EvidenceKind.PHOTO and (
-            not evidence.thumbnail or not default_storage.exists(evidence.thumbnail.name))
+            not evidence.thumbnail or not evidence_storage().exists(evidence.thumbnail.name))
         if not (lost or thumbless):
             continue
         photos = photos or photo_files()
@@ -341,11 +341,11 @@ def repair_files(villages, now: datetime | None = None) -> int:
         photo, thumbnail = photos[n % len(photos)]
         content = photo if evidence.kind == EvidenceKind.PHOTO else pdf
         if lost:
-            evidence.file.name = default_storage.save(
+            evidence.file.name = evidence_storage().save(
                 evidence_path(evidence, evidence.original_name or "file"), ContentFile(content))
             evidence.size, evidence.sha256 = len(content), hashlib.sha256(content).hexdigest()
         if thumbless:
-            evidence.thumbnail.name = default_storage.save(
+            evidence.thumbnail.name = evidence_storage().save(
                 evidence_path(evidence, "thumb.jpg"), ContentFile(thumbnail))
         if evidence.taken_at and evidence.taken_at > now:
             evidence.taken_at = now - timedelta(hours=2)

@@ -20,8 +20,8 @@ class TownFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AdminUnit
 
-    # Wraps like the village codes: the suite makes more than 899 towns in one session,
-    # and a 13-digit code is no division code (each test's towns stay far fewer).
+    # Three digits whatever the number of towns a whole run makes (a fourth one made
+    # 13-digit codes once the suite passed 899 towns).
     code = factory.Sequence(lambda n: f"410902{101 + n % 899:03d}000")
     name = factory.Sequence(lambda n: f"测试镇{n}")
     level = UnitLevel.TOWN

@@ -217,6 +217,8 @@ CASES: list[Case] = [
          data=lambda r: verify_row(r), forbidden_to=("official_a", "secretary_a")),
     Case("progress:evidence_file", evidence_pk),
     Case("progress:evidence_thumbnail", evidence_pk),
+    Case("progress:remove_evidence", evidence_pk, method="post", write=True, ok=(302,),
+         owner="secretary_a"),
     Case("progress:grid", group_month),
     Case("progress:completeness", town_month),
     Case("progress:sheet_download", town_month),

@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from wuxing.uploads.storage import StorageUrlError, storage_backend
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
 
@@ -221,8 +223,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+try:
+    _evidence_storage = storage_backend(env.str("WUXING_STORAGE_URL", default=""))
+except StorageUrlError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence files: the local folder MEDIA_ROOT, or an S3-compatible bucket named by
+    # WUXING_STORAGE_URL; always reached through wuxing.uploads.storage.evidence_storage().
+    "evidence": _evidence_storage,
     "staticfiles": {"BACKEND": (
         "whitenoise.storage.CompressedManifestStaticFilesStorage" if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage")},

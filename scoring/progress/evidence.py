@@ -31,7 +31,16 @@ from wuxing.accounts.access import require
 from wuxing.uploads import UploadRefused, archives, names, pdf
 
 from . import periods
-from .models import DOCX, STORED_TYPES, XLSX, Entry, Evidence, EvidenceKind, TownPeriodSetting
+from .models import (
+    DOCX,
+    STORED_TYPES,
+    XLSX,
+    Entry,
+    EntryStatus,
+    Evidence,
+    EvidenceKind,
+    TownPeriodSetting,
+)
 
 MB = 1024 * 1024
 PHOTO_MAX_BYTES = 15 * MB
@@ -284,3 +293,22 @@ def _store(evidence: Evidence, data: bytes, extension: str, thumbnail: bytes | N
                 field.storage.delete(field.name)
         raise
     return evidence
+
+
+def remove(user, evidence: Evidence) -> None:
+    """Delete one evidence row and, once that is committed, its file and thumbnail.
+
+    Only while the month is open and the entry is not verified: a verified entry's files
+    count in the official result and are listed in application snapshots."""
+    entry = evidence.entry
+    require(user, "add_evidence", entry.village.code)
+    periods.require_open(entry.village, entry.month)
+    if entry.status == EntryStatus.VERIFIED:
+        raise EvidenceRefused(_("The entry is verified: its evidence can no longer be "
+                                "removed. Ask for it to be returned first."))
+    names = [field.name for field in (evidence.file, evidence.thumbnail) if field.name]
+    storage = evidence.file.storage
+    with transaction.atomic():
+        evidence.delete()
+        # After the commit: a rolled-back delete must still find its files.
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from scoring.models import ValueKind
 from wuxing.accounts.access import ScopedQuerySet
+from wuxing.uploads.storage import evidence_storage
 
 
 class EntryStatus(models.TextChoices):
@@ -182,9 +183,10 @@ class Evidence(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="evidence",
                               verbose_name=_("entry"))
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
-    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200,
+                            storage=evidence_storage)
     thumbnail = models.FileField(_("thumbnail"), upload_to=evidence_path, max_length=200,
-                                 blank=True)
+                                 blank=True, storage=evidence_storage)
     original_name = models.CharField(_("original file name"), max_length=200, blank=True)
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)

@@ -40,6 +40,7 @@ urlpatterns = [
     path("entry/<int:pk>/return/", views.send_back, name="return"),
     path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),
     path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
+    path("evidence/<int:pk>/remove/", views.remove_evidence, name="remove_evidence"),
     path("group/<int:pk>/<month:month>/", views_town.group_grid, name="grid"),
     path("town/<str:code>/<month:month>/completeness/", views_town.completeness_page,
          name="completeness"),

@@ -187,11 +187,28 @@ def add_evidence(request, code, month, indicator):
                     ok=None if error else ok)
 
 
+@require_POST
+def remove_evidence(request, pk):
+    evidence = (Evidence.objects.select_related("entry__village__town", "entry__indicator")
+                .fetch_for(request.user, "add_evidence", pk=pk))
+    entry = evidence.entry
+    try:
+        evidence_service.remove(request.user, evidence)
+    except REFUSALS as exc:
+        return _respond(request, entry.village, entry.month, entry.indicator,
+                        error=_message(exc))
+    return _respond(request, entry.village, entry.month, entry.indicator,
+                    ok=_("The evidence was removed."))
+
+
 # Whatever a served file holds, a browser must neither run it nor let it load anything.
 FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
 def _evidence_response(request, pk, thumbnail: bool):
+    """The file streamed from the evidence storage (local or S3) through this view, never
+    a redirect to the bucket: the checks and headers below hold for every backend, and
+    the bucket stays private and need not be reachable from browsers."""
     evidence = (Evidence.objects.select_related("entry__village")
                 .fetch_for(request.user, None, pk=pk))
     field = evidence.thumbnail if thumbnail else evidence.file

@@ -35,8 +35,7 @@ def publish_notice(cycle: RatingCycle, user, starts_on: date) -> PublicNotice:
     """Put every approved application of the cycle into a new public notice."""
     if starts_on < timezone.localdate():
         raise ValidationError(_("A public notice cannot start in the past."))
-    if not steps.acts_at_level(user, "publish_notice", cycle.county.code,
-                               steps.STEP_PREFIX[steps.COUNTY]):
+    if not steps.county_acts(user, "publish_notice", cycle.county.code):
         raise PermissionDenied(_("Your role does not allow this action here."))
     with transaction.atomic():
         ids = list(Application.objects.filter(cycle=cycle, state=AppState.APPROVED)
@@ -67,8 +66,7 @@ def file_objection(application: Application, user, text: str, star: str = "", *,
     """Every objection goes through here: logged in, from the public page, or received
     offline and recorded by the county."""
     if offline:
-        if not steps.acts_at_level(user, "publish_notice", application.village.code,
-                                   steps.STEP_PREFIX[steps.COUNTY]):
+        if not steps.county_acts(user, "publish_notice", application.village.code):
             raise PermissionDenied(_("Only the county reviewer may do this."))
     elif not may_object(user, application):
         raise PermissionDenied(_("Your role does not allow this action here."))
@@ -149,11 +147,11 @@ def _change_award(award_id: int, user, reason: str, *, to: str) -> Award:
     with transaction.atomic():
         record = (Award.objects.select_for_update(of=("self",))
                   .select_related("village", "application").get(pk=award_id))
+        # Permission before state: one who may not act hears 403, never "already done".
+        if not steps.county_acts(user, "revoke", record.village.code):
+            raise PermissionDenied(_("Your role does not allow this action here."))
         if record.status == to:
             raise AlreadyHandled
-        if not steps.acts_at_level(user, "revoke", record.village.code,
-                                   steps.STEP_PREFIX[steps.COUNTY]):
-            raise PermissionDenied(_("Your role does not allow this action here."))
         before = record.status
         record.status = to
         record.revoked_on = timezone.localdate() if to == AwardStatus.REVOKED else None

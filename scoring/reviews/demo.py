@@ -119,7 +119,7 @@ def load_stages() -> None:
         services.approve(noticed.pk, county, list(noticed.stars), {})
         awarding.publish_notice(cycle, county, today)
         noticed.refresh_from_db()
-        awarding.file_objection(noticed, None, "平安法治星：今年六月村里发生过一起打架事件，"
+        awarding.file_objection(noticed, county, "平安法治星：今年六月村里发生过一起打架事件，"
                                 "请核实是否影响评星。", "safety", offline=True,
                                 source="村民来电（县委组织部电话登记）")
     _applied(cycle, "东田村", "dongtian", 3)

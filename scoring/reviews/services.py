@@ -25,7 +25,6 @@ from scoring.services import engine_inputs, jsonable, ruleset_for, spec_of
 from scoring.stars import STAR_ORDER
 from wuxing.accounts.access import scopes_of
 from wuxing.accounts.models import AuditEvent, AuditKind
-from wuxing.accounts.roles import ACTION_ROLES, Role
 
 from . import signals, steps
 from .models import (
@@ -357,10 +356,7 @@ def review_condition(user) -> models.Q | None:
     condition = None
     for scope in scopes_of(user):
         for step, state in STEP_STATE.items():
-            action = steps.STEP_ACTION[step]
-            if scope.role not in ACTION_ROLES[action]:
-                continue
-            if scope.role != Role.ADMIN and len(scope.prefix) != steps.STEP_PREFIX[step]:
+            if not steps.reviews_at(scope.role, scope.prefix, step):
                 continue
             part = models.Q(state=state, village__code__startswith=scope.prefix)
             condition = part if condition is None else condition | part

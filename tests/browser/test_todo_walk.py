@@ -57,6 +57,10 @@ def _answer_the_return(page):
 
 
 def _approve_at_the_county(page):
+    # Nothing is pre-selected: each star is decided, with a reason where one is needed.
+    for decision in page.locator("fieldset.star-decision").all():
+        decision.get_by_label("批准", exact=True).check()
+        decision.locator("textarea").fill("经县委组织部实地核查，材料属实。")
     page.click("#approve-button")
     page.wait_for_load_state("networkidle")
 

@@ -50,8 +50,8 @@ def test_an_administrator_sees_every_check(client, admin_user):
     client.force_login(admin_user)
     body = client.get(URL).json()
     assert body["status"] == "up"
-    assert set(body["checks"]) == {"Database", "Cache", "Storage", "CeleryHeartbeat",
-                                   "DiskSpace"}
+    assert set(body["checks"]) == {"Database", "Cache", "EvidenceStorage",
+                                   "CeleryHeartbeat", "DiskSpace"}
 
 
 def test_other_signed_in_users_get_no_detail_either(client, official_a):
@@ -75,7 +75,7 @@ def test_an_unwritable_evidence_storage_is_down(client, admin_user, settings, tm
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     settings.MEDIA_ROOT = blocker / "media"
-    assert "Storage" in _failing(client, admin_user)
+    assert "EvidenceStorage" in _failing(client, admin_user)
 
 
 def test_a_full_disk_is_down(client, admin_user, settings):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import shutil
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -41,6 +42,18 @@ class CeleryHeartbeat(HealthCheck):
 
 
 @dataclasses.dataclass
+class EvidenceStorage(Storage):
+    """Saves, reads and deletes a probe file where evidence lives (folder or bucket)."""
+
+    alias: str = "evidence"
+
+    @property
+    def storage(self):
+        from wuxing.uploads.storage import evidence_storage
+        return evidence_storage()
+
+
+@dataclasses.dataclass
 class DiskSpace(HealthCheck):
     """Down when the disk holding the evidence files is fuller than the threshold."""
 
@@ -63,13 +76,16 @@ def _redis_client() -> AsyncRedis:
 
 
 def checks() -> list[HealthCheck]:
-    found: list[HealthCheck] = [Database(), Cache(), Storage(alias="default")]
+    found: list[HealthCheck] = [Database(), Cache(), EvidenceStorage()]
     if settings.REDIS_URL:
         # The cache degrades to misses when Redis is down (wuxing/cache.py); Redis is
         # also the broker, so it is checked on its own.
         found.append(Redis(client_factory=_redis_client))
     found.append(CeleryHeartbeat(max_age=datetime.timedelta(
         seconds=settings.WUXING_HEALTH_HEARTBEAT_MAX_AGE)))
-    found.append(DiskSpace(path=str(settings.MEDIA_ROOT),
+    # The evidence folder's disk; with evidence in a bucket, the disk the portal runs on
+    # (logs, uploads spooled before they are stored).
+    media = Path(settings.MEDIA_ROOT)
+    found.append(DiskSpace(path=str(media if media.exists() else settings.BASE_DIR),
                            max_used_percent=settings.WUXING_HEALTH_DISK_MAX_PERCENT))
     return found

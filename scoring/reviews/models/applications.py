@@ -56,8 +56,7 @@ def _may_review(app: Application, user) -> bool:
 
 def _county_may(action: str):
     def check(app: Application, user) -> bool:
-        return steps.acts_at_level(user, action, app.village.code,
-                                   steps.STEP_PREFIX[steps.COUNTY])
+        return steps.county_acts(user, action, app.village.code)
     return check
 
 

@@ -17,8 +17,7 @@ from scoring.reviews.models.applications import REVIEW_STATES
 
 
 def _county(user, action, application) -> bool:
-    return steps.acts_at_level(user, action, application.village.code,
-                               steps.STEP_PREFIX[steps.COUNTY])
+    return steps.county_acts(user, action, application.village.code)
 
 
 def _decisions(application) -> list[tuple[str, str, str]]:
