@@ -70,6 +70,17 @@ class DiskSpace(HealthCheck):
             raise ServiceUnavailable(f"Disk {used:.0f} % full")
 
 
+def _disk_to_watch() -> Path:
+    """The evidence folder's disk; with evidence in a bucket, the disk the portal runs on
+    (logs, uploads spooled before they are stored)."""
+    from wuxing.uploads.storage import evidence_storage
+    try:
+        folder = Path(evidence_storage().path(""))
+    except NotImplementedError:  # a bucket has no local path
+        folder = Path(settings.BASE_DIR)
+    return folder if folder.exists() else Path(settings.BASE_DIR)
+
+
 def _redis_client() -> AsyncRedis:
     return AsyncRedis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5,
                                socket_timeout=1)
@@ -83,9 +94,6 @@ def checks() -> list[HealthCheck]:
         found.append(Redis(client_factory=_redis_client))
     found.append(CeleryHeartbeat(max_age=datetime.timedelta(
         seconds=settings.WUXING_HEALTH_HEARTBEAT_MAX_AGE)))
-    # The evidence folder's disk; with evidence in a bucket, the disk the portal runs on
-    # (logs, uploads spooled before they are stored).
-    media = Path(settings.MEDIA_ROOT)
-    found.append(DiskSpace(path=str(media if media.exists() else settings.BASE_DIR),
+    found.append(DiskSpace(path=str(_disk_to_watch()),
                            max_used_percent=settings.WUXING_HEALTH_DISK_MAX_PERCENT))
     return found
