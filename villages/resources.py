@@ -49,7 +49,8 @@ class VillageResource(NeutralisingResource):
         model = Village
         import_id_fields = ["code"]
         fields = ["code", "name", "town", "area", "population", "households",
-                  "party_members", "farmland_mu", "latitude", "longitude"]
+                  "party_members", "farmland_mu", "latitude", "longitude",
+                  "poor_households", "area_km2", "category"]
         export_order = fields
         use_transactions = True
         skip_unchanged = True

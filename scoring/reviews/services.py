@@ -21,7 +21,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from scoring import engine
 from scoring.progress.models import Entry, Evidence
-from scoring.services import engine_inputs, jsonable, ruleset_for, spec_of
+from scoring.services import engine_inputs, evaluate_for, jsonable, ruleset_for, spec_of
 from scoring.stars import STAR_ORDER
 from wuxing.accounts.access import scopes_of
 from wuxing.accounts.models import AuditEvent, AuditKind
@@ -69,7 +69,8 @@ def take_snapshot(application: Application, responses: dict | None = None) -> Sn
     evidence: list[dict] = []
     if ruleset is not None:
         inputs = engine_inputs([village.pk], ruleset, month, official=True)
-        result = jsonable(engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month))
+        result = jsonable(evaluate_for(spec_of(ruleset), village, inputs.get(village.pk, []),
+                                       month))
         rows = (Entry.objects.filter(village=village, indicator__ruleset=ruleset)
                 .for_cycle(cycle.year, month).verified()
                 .select_related("indicator").order_by("indicator__star__order",
@@ -98,8 +99,8 @@ def earned_now(cycle: RatingCycle, village) -> set[str]:
         return set()
     month = snapshot_month(cycle)
     inputs = engine_inputs([village.pk], ruleset, month, official=True)
-    return set(engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []),
-                               month).earned_stars)
+    return set(evaluate_for(spec_of(ruleset), village, inputs.get(village.pk, []),
+                            month).earned_stars)
 
 
 def apply_errors(cycle: RatingCycle, village, stars: list[str],
