@@ -419,3 +419,17 @@ CASES += [
     Case("accounts:locks", **_ADMIN),
     Case("accounts:unlock", method="post", data=_locked_account, ok=(302,), **_ADMIN),
 ]
+
+
+# --- the audit log (wuxing/ops/audit.py): administrators and county reviewers --------------
+# Reading, yet observers get 403: `write=True` expresses that. The page has no object of a
+# place, so another town's official gets 403 (not a reviewer), not 404.
+_AUDIT = {"owner": "reviewer_a", "write": True, "scoped": False,
+          "forbidden_to": ("official_a", "leader_a", "secretary_a")}
+
+CASES += [
+    Case("ops:audit", **_AUDIT),
+    Case("ops:audit_export", **_AUDIT),
+]
+# The health endpoint answers without a login (tests/ops/test_health.py).
+OUTSIDE_MATRIX = OUTSIDE_MATRIX | {"health"}

@@ -97,7 +97,7 @@ def test_every_action_url_names_its_action():
 SAMPLES = {"app_label": "villages", "model_name": "village", "object_id": "1",
            "content_type_id": "1", "uidb64": "MQ", "token": "x-y", "url": "x",
            "month": "2026-05", "quarter": "2026Q3"}
-PUBLIC_PREFIXES = ("/admin/login/", "/admin/password_reset", "/admin/reset/",
+PUBLIC_PREFIXES = ("/admin/login/", "/admin/password_reset", "/admin/reset/", "/health/",
                    "/accounts/login/", "/i18n/setlang/", "/admin/logout/",
                    "/accounts/logout/", "/admin/jsi18n/",
                    "/reviews/public/")  # the 公示 board (anonymous cases of the matrix)
