@@ -4,7 +4,10 @@
 Saturday after 国庆 can be a working day). The cycle's own holiday list is applied on
 top: a listed date is never a working day. The library ships the calendar one year at a
 time, after the State Council announces it; a notice that would run into a year it does
-not know is refused rather than counted on guessed weekends.
+not know is refused rather than counted on guessed weekends — unless the county has
+listed its own holidays for that year (from the State Council's notice), which then
+decide that year alone: weekdays not on the list are working days (a make-up Saturday
+cannot be listed, so such a notice errs on the long side).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ def _is_working_day(day: date, off: set[date]) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
+        if any(holiday.year == day.year for holiday in off):
+            return day.weekday() < 5
         raise ValidationError(_(
             "The holiday calendar does not cover %(year)s yet: the public notice cannot "
             "be scheduled. Ask the administrator to update the chinesecalendar package.")

@@ -32,3 +32,10 @@ def test_it_refuses_a_notice_that_runs_into_a_year_the_calendar_does_not_cover()
 
 def test_a_notice_ending_on_the_last_covered_day_is_scheduled():
     assert add_working_days(date(2026, 12, 31), 1) == date(2026, 12, 31)
+
+
+def test_a_year_the_calendar_lacks_is_counted_on_the_countys_own_list_for_it():
+    # The county listed 2027's New Year holiday: 2027 is counted on weekdays less the list.
+    # 2026-12-28 Mon … 12-31 Thu (4), 2027-01-01 Fri off, 01-04 Mon … 01-08 Fri (5).
+    holidays = [date(2027, 1, 1)]
+    assert add_working_days(date(2026, 12, 28), 9, holidays) == date(2027, 1, 8)
