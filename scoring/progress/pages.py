@@ -137,10 +137,13 @@ class Row:
         return "、".join(parts)
 
 
-def load_rows(village, month: date, indicators: list[Indicator]) -> list[Row]:
-    """One row per indicator with entry, previous value, evidence and history."""
-    entries = {e.indicator_id: e for e in Entry.objects.filter(
-        village=village, month=month).select_related("entered_by", "changed_by")}
+def load_rows(village, month: date, indicators: list[Indicator],
+              entries: dict[int, Entry] | None = None) -> list[Row]:
+    """One row per indicator with entry, previous value, evidence and history;
+    `entries` (indicator id -> entry): the month's entries if the caller holds them."""
+    if entries is None:
+        entries = {e.indicator_id: e for e in Entry.objects.filter(
+            village=village, month=month).select_related("entered_by", "changed_by")}
     previous = workflow.previous_values(village, indicators, month)
     reported = completeness.reported([village.pk], indicators, month)
     rows = [Row(i, entries.get(i.pk), previous.get(i.pk),
@@ -210,16 +213,21 @@ class MonthPage:
                    if r.entry and r.entry.status in (EntryStatus.DRAFT, EntryStatus.RETURNED))
 
 
-def month_page(user, village, month: date, *, only: Indicator | None = None) -> MonthPage:
-    """The page's data; `only`: just that indicator's row (the htmx answer to a save)."""
+def month_page(user, village, month: date, *, only: Indicator | None = None,
+               saved: Entry | None = None,
+               period: periods.PeriodState | None = None) -> MonthPage:
+    """The page's data; `only`: just that indicator's row (the htmx answer to a save),
+    `saved` its entry as just stored and `period` the state the save read, so that the
+    answer reads neither again."""
     ruleset = only.ruleset if only else services.ruleset_for(village.code, month.year)
     indicators = ([only] if only else indicators_of(ruleset)) if ruleset else []
-    rows = load_rows(village, month, indicators)
+    rows = load_rows(village, month, indicators,
+                     {saved.indicator_id: saved} if only and saved else None)
     tabs = [(code, StarCode(code).label, [r for r in rows if r.indicator.star_id == code])
             for code in STAR_ORDER]
     return MonthPage(
         village=village, month=month, ruleset=ruleset, tabs=[t for t in tabs if t[2]],
-        period=period_state(village, month),
+        period=period or period_state(village, month),
         preview=preview_of(village, month, ruleset),
         names={i.code: i.name for i in indicators},
         returned=[r for r in rows if r.entry and r.entry.status == EntryStatus.RETURNED],
