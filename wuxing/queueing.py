@@ -13,11 +13,22 @@ from celery import current_app
 logger = logging.getLogger(__name__)
 
 
+def _task(name: str):
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        # Autodiscovery is lazy: a worker imports the tasks modules when it starts, a web
+        # process only when asked, and then no module had imported them (NotRegistered
+        # answered every save under gunicorn with a 500).
+        current_app.loader.import_default_modules()
+        return current_app.tasks[name]
+
+
 def send(name: str, *args) -> bool:
     """Queue the task registered as `name` with `args`; False, logged, if the broker
     refused it. By name, so that services need not import their tasks modules (tasks
     import services, never the other way round)."""
-    task = current_app.tasks[name]
+    task = _task(name)
     try:
         task.delay(*args)
     except Exception:
