@@ -89,7 +89,9 @@ class Official(Portal):
                 self.version = int(found.group(1))
                 response.success()
             else:
-                response.failure(f"not saved ({response.status_code})")
+                said = re.search(r'entry-error"[^>]*>([^<]*)', response.text or "")
+                response.failure(f"not saved ({response.status_code}): "
+                                 f"{said.group(1) if said else ''}")
                 self._read_month()
 
     @task(2)
@@ -198,8 +200,11 @@ def run_phase(host: str, phase: dict, people: dict, cpu: dict) -> dict:
     wait = constant(0) if phase["think"] == [0, 0] else between(*phase["think"])
     for cls, key in ((Official, "officials"), (Secretary, "secretaries"),
                      (Leader, "leaders")):
+        # Officials from the phase's own offset: a save still in flight when the last
+        # phase ended must not make this phase's first save stale.
+        mine = people[key][phase.get("offset", 0):] if key == "officials" else people[key]
         cls.people, cls.mix, cls.wait_time, cls.host = \
-            itertools.cycle(people[key]), phase["mix"], wait, host
+            itertools.cycle(mine), phase["mix"], wait, host
     env = Environment(user_classes=classes, host=host)
     runner = env.create_local_runner()
     runner.start(phase["users"], spawn_rate=phase["users"])
@@ -213,9 +218,11 @@ def run_phase(host: str, phase: dict, people: dict, cpu: dict) -> dict:
     wall = time.monotonic() - started
     cpu_used = _cpu_delta(cpu_before, _cpu_seconds(cpu))
     result = _stats(env, wall)
+    errors = {f"{e.name}: {e.error}": e.occurrences for e in env.stats.errors.values()}
     runner.quit()
+    gevent.sleep(2)  # requests cut off by the quit finish on the server
     return {"name": phase["name"], "users": phase["users"], "seconds": wall,
-            "endpoints": result, "cpu": cpu_used}
+            "endpoints": result, "cpu": cpu_used, "errors": errors}
 
 
 def main(config_path: str, result_path: str) -> None:
