@@ -266,6 +266,12 @@ def refresh_units(village_ids: list[int], month: date) -> None:
         if missing:
             pages |= refresh_towns(month, missing)[1]
         pages |= refresh_parents(month, towns | missing, TOWN)
+        if len(village_ids) > 1:
+            # A bulk recompute (a rule set published, a month closed, the command) may
+            # change what the pages show beside the rows compared here, such as the
+            # rule set's indicator names: every page of its towns and above, once.
+            pages |= {t[:n] for t in towns for n in (TOWN, COUNTY, CITY, PROVINCE)}
+            pages |= {cache.pool(t) for t in towns}
         _bump_now_and_on_commit(pages)
 
 

@@ -147,8 +147,9 @@ def test_dashboards_meet_their_latency_budgets_on_the_full_province():
         f"month; loading took {load_s:.0f} s, of which `rebuild_summaries` {rebuild_s:.1f} s.",
         f"Machine: {os.cpu_count()} cores shared with other work; load average "
         f"{load_before[0]:.1f} when the measurement started, {os.getloadavg()[0]:.1f} at "
-        "its end. Town and overview pages cache their rendered sections per county "
-        "version, month, kind and language (scoring/dashboards/cache.py, present.py); the "
+        "its end. Town and overview pages cache their rendered sections per unit "
+        "version (a town page also per its county's pairing pool), month, kind and "
+        "language (scoring/dashboards/cache.py, present.py); the "
         "first request after a change computes them, the measured requests are warm.",
         "",
         "| Page | p50 ms | p95 ms | max ms | req/s | budget p95 |",

@@ -92,3 +92,12 @@ def test_a_ledger_entry_invalidates_its_town_page_only(client, pages, town_a,
     assert _computed(client, *pages["town A"])
     assert not _computed(client, *pages["town B"])
     assert not _computed(client, *pages["county"])
+
+
+def test_a_bulk_recompute_invalidates_every_page_of_its_towns_once(client, pages,
+                                                                  county_of_two_towns):
+    from scoring.dashboards import summaries
+    _warm(client, pages)
+    # A rule set published: results may be equal and still the indicator names differ.
+    summaries.refresh_units([v.pk for v in county_of_two_towns.values()], NOV)
+    assert all(_computed(client, *page) for page in pages.values())
