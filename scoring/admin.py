@@ -30,6 +30,8 @@ class RuleSetStarInline(_LockedWhenPublished, admin.TabularInline):
     model = RuleSetStar
     extra = 0
     max_num = 5
+    # Format 2 star fields come from the imported file (shown, kept on save).
+    readonly_fields = ["bonus_cap", "floor"]
 
 
 class IndicatorFormSet(BaseInlineFormSet):
@@ -47,7 +49,7 @@ class IndicatorFormSet(BaseInlineFormSet):
             return
         top = {f: getattr(self.instance, f) for f in (
             "name", "year", "version", "reference", "branch_rule", "risk_margin",
-            "level_labels")}
+            "level_labels", "format_version", "rules")}
         top["issuer"] = getattr(self.instance, "issuer", None) \
             if self.instance.issuer_id else None
         stars = [_star_row(f) for f in _kept(star_forms)]
@@ -77,7 +79,8 @@ def _star_row(form) -> dict:
     data = form.cleaned_data
     star = data.get("star")
     return {"star": getattr(star, "pk", star), "pass_mark": data.get("pass_mark"),
-            "max_points": data.get("max_points")}
+            "max_points": data.get("max_points"), "bonus_cap": form.instance.bonus_cap,
+            "floor": form.instance.floor}
 
 
 def _indicator_row(form) -> dict:
@@ -109,7 +112,9 @@ class RuleSetAdmin(admin.ModelAdmin):
     search_fields = ["name", "issuer__name", "issuer__code"]
     list_select_related = ["issuer"]
     autocomplete_fields = ["issuer"]
-    readonly_fields = ["status", "published_at", "previous", "created_at"]
+    # Format 2 rules come from the imported file; the portal editor will edit them.
+    readonly_fields = ["status", "published_at", "previous", "created_at", "format_version",
+                       "rules"]
     inlines = [RuleSetStarInline, IndicatorInline]
     actions = ["publish", "archive", "make_new_version", "copy_to_next_year"]
 

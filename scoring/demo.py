@@ -18,11 +18,10 @@ import io
 import random
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,6 +31,7 @@ from scoring.models import Indicator, RuleSet, RuleSetStatus
 from scoring.progress.models import Entry, EntryStatus, Evidence, EvidenceKind, evidence_path
 from scoring.rulesets import load_reference
 from villages.models import AdminUnit, PartyBranch, Village
+from wuxing.uploads.storage import evidence_storage
 
 COUNTY_CODE = "410902000000"
 TOWN_PREFIXES = ("410902101", "410902201")
@@ -237,13 +237,44 @@ def _due(indicator: Indicator, month: date, first_of_cycle: date) -> bool:
 # ------------------------------------------------------------------------- files
 
 
-def _photo_bytes(seed: int) -> bytes:
-    from PIL import Image
+PHOTO_SIZE = (800, 600)
 
-    colour = ((seed * 53) % 256, (seed * 97) % 256, (seed * 31) % 256)
+
+def _photo_bytes(seed: int) -> bytes:
+    """A small scene (sky, field, a building with a red banner) in colours varied by the
+    seed: a real JPEG that looks like a site photo at thumbnail size."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    width, height = PHOTO_SIZE
+    image = Image.new("RGB", PHOTO_SIZE, (150 + rng.randint(0, 60), 190, 230))
+    draw = ImageDraw.Draw(image)
+    horizon = rng.randint(300, 380)
+    draw.rectangle((0, horizon, width, height), fill=(90 + rng.randint(0, 60), 150, 70))
+    left = rng.randint(80, 360)
+    draw.rectangle((left, horizon - 180, left + 320, horizon + 40), fill=(236, 230, 218),
+                   outline=(120, 110, 100), width=4)
+    draw.polygon([(left - 20, horizon - 180), (left + 160, horizon - 260),
+                  (left + 340, horizon - 180)], fill=(150, 70, 60))
+    draw.rectangle((left + 40, horizon - 150, left + 280, horizon - 110), fill=(200, 16, 46))
+    for k in range(rng.randint(3, 7)):
+        x = rng.randint(0, width - 40)
+        draw.ellipse((x, horizon - 60, x + 50, horizon + 10), fill=(40, 110 + 10 * k % 60, 50))
+    draw.text((left + 60, horizon - 140), f"WUXING {seed:02d}", fill=(255, 255, 255))
     buffer = io.BytesIO()
-    Image.new("RGB", (16, 12), colour).save(buffer, "JPEG", quality=70)
+    image.save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
+
+
+def photo_files(count: int = 6) -> list[tuple[bytes, bytes]]:
+    """(photo, thumbnail) pairs, cleaned and scaled by the upload pipeline itself."""
+    from scoring.progress.evidence import process_photo
+
+    out = []
+    for seed in range(count):
+        photo = process_photo(_photo_bytes(seed))
+        out.append((photo.image, photo.thumbnail))
+    return out
 
 
 def _pdf_bytes(title: str) -> bytes:
@@ -268,19 +299,59 @@ def _pdf_bytes(title: str) -> bytes:
     return out.getvalue()
 
 
-def _evidence(entry: Entry, kind: str, n: int, content: bytes) -> Evidence:
+def _taken_at(entry: Entry, n: int, now: datetime) -> datetime:
+    """Mid-month, or shortly before now in a month that has just begun: never later."""
+    planned = timezone.make_aware(datetime.combine(entry.month.replace(day=min(8 + n, 28)),
+                                                   time(10, 0)))
+    return min(planned, now - timedelta(hours=2 + n))
+
+
+def _evidence(entry: Entry, kind: str, n: int, content: bytes, now: datetime,
+              thumbnail: bytes | None = None) -> Evidence:
     suffix, content_type = (("jpg", "image/jpeg") if kind == EvidenceKind.PHOTO
                             else ("pdf", "application/pdf"))
     original = f"{entry.indicator.code}-{entry.month:%Y%m}-{n + 1}.{suffix}"
     evidence = Evidence(entry=entry, kind=kind, original_name=original,
                         content_type=content_type, size=len(content),
                         sha256=hashlib.sha256(content).hexdigest(),
-                        taken_at=timezone.make_aware(datetime.combine(
-                            entry.month.replace(day=min(8 + n, 28)), time(10, 0))),
-                        uploaded_by=entry.entered_by)
-    name = default_storage.save(evidence_path(evidence, original), ContentFile(content))
-    evidence.file.name = name
+                        taken_at=_taken_at(entry, n, now), uploaded_by=entry.entered_by)
+    evidence.file.name = evidence_storage().save(evidence_path(evidence, original),
+                                              ContentFile(content))
+    if thumbnail is not None:
+        evidence.thumbnail.name = evidence_storage().save(evidence_path(evidence, "thumb.jpg"),
+                                                       ContentFile(thumbnail))
     return evidence
+
+
+def repair_files(villages, now: datetime | None = None) -> int:
+    """Give the demo's photos a thumbnail and every evidence row its file where a
+    storage lost it or an earlier load made none (so no thumbnail answers 404)."""
+    now = now or timezone.now()
+    photos, pdf, repaired = None, None, 0
+    rows = (Evidence.objects.filter(entry__village__in=villages)
+            .select_related("entry__village", "entry__indicator").order_by("pk"))
+    for n, evidence in enumerate(rows.iterator(2000)):
+        lost = not evidence.file or not evidence_storage().exists(evidence.file.name)
+        thumbless = evidence.kind == EvidenceKind.PHOTO and (
+            not evidence.thumbnail or not evidence_storage().exists(evidence.thumbnail.name))
+        if not (lost or thumbless):
+            continue
+        photos = photos or photo_files()
+        pdf = pdf or _pdf_bytes("Wuxing demo")
+        photo, thumbnail = photos[n % len(photos)]
+        content = photo if evidence.kind == EvidenceKind.PHOTO else pdf
+        if lost:
+            evidence.file.name = evidence_storage().save(
+                evidence_path(evidence, evidence.original_name or "file"), ContentFile(content))
+            evidence.size, evidence.sha256 = len(content), hashlib.sha256(content).hexdigest()
+        if thumbless:
+            evidence.thumbnail.name = evidence_storage().save(
+                evidence_path(evidence, "thumb.jpg"), ContentFile(thumbnail))
+        if evidence.taken_at and evidence.taken_at > now:
+            evidence.taken_at = now - timedelta(hours=2)
+        evidence.save(update_fields=["file", "thumbnail", "size", "sha256", "taken_at"])
+        repaired += 1
+    return repaired
 
 
 # -------------------------------------------------------------------------- load
@@ -358,13 +429,16 @@ def load(today: date | None = None, *, recompute: bool = True) -> dict[str, int]
                 entries.append(entry)
                 wanted.append((photos, docs))
     Entry.objects.bulk_create(entries, batch_size=500)
-    photo, pdf = [_photo_bytes(n) for n in range(6)], _pdf_bytes("Wuxing demo")
+    photo, pdf, now = photo_files(), _pdf_bytes("Wuxing demo"), timezone.now()
     evidence = []
     for n, (entry, (photos, docs)) in enumerate(zip(entries, wanted, strict=True)):
-        evidence += [_evidence(entry, EvidenceKind.PHOTO, k, photo[(n + k) % 6])
-                     for k in range(photos)]
-        evidence += [_evidence(entry, EvidenceKind.DOCUMENT, k, pdf) for k in range(docs)]
+        for k in range(photos):
+            image, thumbnail = photo[(n + k) % len(photo)]
+            evidence.append(_evidence(entry, EvidenceKind.PHOTO, k, image, now, thumbnail))
+        evidence += [_evidence(entry, EvidenceKind.DOCUMENT, k, pdf, now)
+                     for k in range(docs)]
     Evidence.objects.bulk_create(evidence, batch_size=500)
+    repair_files(villages, now)
     assessments = 0
     if recompute and entries:
         demo_villages = Village.objects.filter(pk__in=[v.pk for v in villages])

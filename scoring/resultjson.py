@@ -58,7 +58,8 @@ def result_bytes(result: engine.VillageResult) -> bytes:
     return dumps({
         "level": result.level, "level_label": result.level_label, "stars": result.stars,
         "indicators": result.indicators, "gaps": result.gaps, "at_risk": result.at_risk,
-        "not_reported": result.not_reported,
+        "not_reported": result.not_reported, "total_score": result.total_score,
+        "level_reasons": result.level_reasons,
         "trace": {"ruleset_id": trace.ruleset_id, "ruleset_version": trace.ruleset_version,
                   "month": trace.month, "ignored": trace.ignored},
     })

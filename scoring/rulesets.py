@@ -7,7 +7,6 @@ the same text, which `export_ruleset` relies on.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -35,9 +34,14 @@ REFERENCE_FILE = Path(settings.BASE_DIR) / "rulesets" / "henan-reference.yaml"
 def _json_threshold(value):
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral() else float(value)
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, tuple | list):
+        return [_json_threshold(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_threshold(v) for k, v in value.items()}
     return value
+
+
+_V2_TOP = ("groups", "level_rule", "bands", "history", "quotas")
 
 
 @transaction.atomic
@@ -49,7 +53,10 @@ def save_spec(spec: RuleSetSpec, *, issuer: AdminUnit | None = None, publish: bo
         latest = RuleSet.objects.filter(issuer=issuer, year=spec.year).order_by(
             "-version").first()
         version = latest.version + 1 if latest else spec.version
+    doc = rulefile.writing.spec_document(spec)
     ruleset = RuleSet.objects.create(
+        format_version=spec.format_version,
+        rules={key: _json_threshold(doc[key]) for key in _V2_TOP if doc.get(key)},
         name=spec.name, issuer=issuer, year=spec.year, version=version,
         branch_rule=spec.branch_rule, risk_margin=spec.risk_margin,
         level_labels={str(k): v for k, v in spec.level_labels.items()},
@@ -58,7 +65,8 @@ def save_spec(spec: RuleSetSpec, *, issuer: AdminUnit | None = None, publish: bo
         published_at=timezone.now() if publish else None)
     RuleSetStar.objects.bulk_create(
         RuleSetStar(ruleset=ruleset, star_id=s.code, pass_mark=s.pass_mark,
-                    max_points=s.max_points) for s in spec.stars.values())
+                    max_points=s.max_points, bonus_cap=s.bonus_cap, floor=s.floor)
+        for s in spec.stars.values())
     Indicator.objects.bulk_create(
         Indicator(ruleset=ruleset, star_id=i.star, code=i.code, name=i.name, help_text=i.help,
                   unit=i.unit, kind=i.kind, role=i.role, comparison=i.comparison or "",
@@ -66,8 +74,11 @@ def save_spec(spec: RuleSetSpec, *, issuer: AdminUnit | None = None, publish: bo
                   points=i.points,
                   steps=[[_json_threshold(t), p] for t, p in i.steps], cadence=i.cadence,
                   combine=i.combine, min_photos=i.min_photos, min_documents=i.min_documents,
-                  evidence_max_age_months=i.evidence_max_age_months, order=n)
-        for n, i in enumerate(spec.indicators))
+                  evidence_max_age_months=i.evidence_max_age_months, order=n,
+                  formula=i.formula or "",
+                  threshold_for=_json_threshold(d["threshold_for"]),
+                  choice_points=d["choice_points"], max_deduction=i.max_deduction)
+        for n, (i, d) in enumerate(zip(spec.indicators, doc["indicators"], strict=True)))
     return ruleset
 
 
@@ -172,88 +183,30 @@ def copy_to_next_year(ruleset: RuleSet) -> RuleSet:
 # parsed by rulefile, so the admin and the files share one validation. Each problem is
 # mapped back to the row and field that produced its line.
 
-Target = tuple[str, int | None]  # ("ruleset", None) | ("star", i) | ("indicator", i)
-
-
-def _yaml(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
+Target = rulefile.writing.Target
 
 
 def rows_to_yaml(ruleset: dict, stars: list[dict], indicators: list[dict]
                  ) -> tuple[str, dict[int, tuple[Target, str | None]]]:
-    """The file text of unsaved rows, and for each line the row and field it came from."""
-    lines: list[str] = []
-    origin: dict[int, tuple[Target, str | None]] = {}
+    """The file text of unsaved rows, and for each line the row and field it came from.
 
-    def add(text: str, target: Target, field: str | None) -> None:
-        lines.append(text)
-        origin[len(lines)] = (target, field)
-
-    top = ("ruleset", None)
+    Written by the one file writer (rulefile.writing), as an export would be."""
     issuer = ruleset.get("issuer")
-    add(f"format_version: {rulefile.FORMAT_VERSION}", top, None)
-    add(f"name: {_yaml(ruleset.get('name') or '')}", top, "name")
-    add(f"issuer: {_yaml(issuer.prefix if issuer else '')}", top, "issuer")
-    add(f"year: {_yaml(ruleset.get('year'))}", top, "year")
-    add(f"version: {_yaml(ruleset.get('version') or 1)}", top, "version")
-    add(f"reference: {_yaml(bool(ruleset.get('reference')))}", top, "reference")
-    add(f"branch_rule: {_yaml(ruleset.get('branch_rule'))}", top, "branch_rule")
-    margin = ruleset.get("risk_margin")
-    add(f"risk_margin: {_yaml(float(margin) if margin is not None else None)}", top,
-        "risk_margin")
-    if ruleset.get("level_labels"):
-        labels = ruleset["level_labels"]
-        if isinstance(labels, dict):  # keys are levels: plain YAML integers when they can be
-            labels = "{" + ", ".join(f"{k if str(k).isdigit() else _yaml(k)}: {_yaml(v)}"
-                                     for k, v in labels.items()) + "}"
-        else:
-            labels = _yaml(labels)
-        add(f"level_labels: {labels}", top, "level_labels")
-    add("stars:", top, None)
-    for i, star in enumerate(stars):
-        add(f"  {_yaml(star.get('star'))}: {{pass_mark: {_yaml(star.get('pass_mark'))}, "
-            f"max_points: {_yaml(star.get('max_points'))}}}", ("star", i), None)
-    add("indicators:", top, None)
-    for i, ind in enumerate(indicators):
-        first = True
-        for key, value in _indicator_pairs(ind):
-            add(f"  {'-' if first else ' '} {key}: {_yaml(value)}", ("indicator", i),
-                _FIELD_OF.get(key, key))
-            first = False
-    return "\n".join(lines) + "\n", origin
+    doc = {**{key: ruleset.get(key) for key in (
+        "format_version", "name", "year", "version", "reference", "branch_rule",
+        "risk_margin", "level_labels")}, **(ruleset.get("rules") or {})}
+    doc["issuer"] = issuer.prefix if issuer else ""
+    doc["version"] = doc["version"] or 1
+    doc["reference"] = bool(doc["reference"])
+    doc["stars"] = stars
+    doc["indicators"] = [{**ind, "help": ind.get("help_text")} for ind in indicators]
+    lines = rulefile.writing.write_document(doc)
+    origin = {n: (target, _FIELD_OF.get(field, field) if target[0] == "indicator"
+                  else field) for n, (_text, target, field) in enumerate(lines, 1)}
+    return "\n".join(text for text, _target, _field in lines) + "\n", origin
 
 
-_FIELD_OF = {"star": "star", "help": "help_text"}
-
-
-def _indicator_pairs(ind: dict) -> list[tuple[str, object]]:
-    role, kind = ind.get("role"), ind.get("kind")
-    steps = ind.get("steps") or []
-    pairs: list[tuple[str, object]] = [("code", ind.get("code") or ""),
-                                       ("star", ind.get("star") or ""),
-                                       ("name", ind.get("name") or "")]
-    if ind.get("unit"):
-        pairs.append(("unit", ind["unit"]))
-    pairs.append(("kind", kind))
-    if ind.get("choices"):
-        pairs.append(("choices", ind["choices"]))
-    pairs.append(("role", role))
-    threshold = ind.get("threshold")
-    if ind.get("comparison") and (threshold is not None or steps or role != "info"):
-        pairs.append(("comparison", ind["comparison"]))
-    if threshold is not None:
-        pairs.append(("threshold", threshold))
-    if ind.get("points") or (role == "points" and not steps):
-        pairs.append(("points", ind.get("points") or 0))
-    if steps:
-        pairs.append(("steps", [{"threshold": t, "points": p} for t, p in steps]))
-    pairs += [("cadence", ind.get("cadence")), ("combine", ind.get("combine"))]
-    for key in ("min_photos", "min_documents", "evidence_max_age_months"):
-        if ind.get(key):
-            pairs.append((key, ind[key]))
-    if ind.get("help_text"):
-        pairs.append(("help", ind["help_text"]))
-    return pairs
+_FIELD_OF = {"help": "help_text"}
 
 
 def validate_rows(ruleset: dict, stars: list[dict], indicators: list[dict]
@@ -269,10 +222,12 @@ def validate_rows(ruleset: dict, stars: list[dict], indicators: list[dict]
 
 def rows_of(ruleset: RuleSet) -> tuple[dict, list[dict], list[dict]]:
     top = {f: getattr(ruleset, f) for f in ("name", "year", "version", "reference",
-                                            "branch_rule", "risk_margin", "level_labels")}
+                                            "branch_rule", "risk_margin", "level_labels",
+                                            "format_version", "rules")}
     top["issuer"] = ruleset.issuer
-    stars = [{"star": s.star_id, "pass_mark": s.pass_mark, "max_points": s.max_points}
-             for s in ruleset.stars.all()]
+    stars = [{"star": s.star_id, "pass_mark": s.pass_mark, "max_points": s.max_points,
+              "bonus_cap": s.bonus_cap, "floor": s.floor}
+             for s in ruleset.stars.order_by("star__order")]
     indicators = [{**{f: getattr(i, f) for f in INDICATOR_FIELDS}, "star": i.star_id}
                   for i in ruleset.indicators.order_by("star__order", "order", "code")]
     return top, stars, indicators
@@ -280,7 +235,8 @@ def rows_of(ruleset: RuleSet) -> tuple[dict, list[dict], list[dict]]:
 
 INDICATOR_FIELDS = ("code", "name", "help_text", "unit", "kind", "role", "comparison",
                     "threshold", "choices", "points", "steps", "cadence", "combine",
-                    "min_photos", "min_documents", "evidence_max_age_months")
+                    "min_photos", "min_documents", "evidence_max_age_months",
+                    "formula", "threshold_for", "choice_points", "max_deduction")
 
 
 def validate_ruleset(ruleset: RuleSet) -> list[tuple[Target, str | None, rulefile.Problem]]:
@@ -314,6 +270,7 @@ def rule_rows(ruleset: RuleSet) -> list[dict]:
                             if ind.threshold is not None else ""),
             "steps": [(words.requirement(ind.code, ind.comparison, t), p)
                       for t, p in ind.steps],
+            "notes": words.rule_notes(ind),
         } for ind in spec.indicators if ind.star == code]
         rows.append({"code": code, "name": star_name(code), "pass_mark": star.pass_mark,
                      "max_points": star.max_points, "indicators": indicators})

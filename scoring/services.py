@@ -58,6 +58,24 @@ def spec_of(ruleset: RuleSet) -> engine.RuleSetSpec:
            ruleset.published_at, ruleset.created_at)
     if ruleset.is_published and key in _SPEC_CACHE:
         return _SPEC_CACHE[key]
+    if ruleset.format_version >= 2:
+        spec = _spec_from_file(ruleset)
+    else:
+        spec = _spec_v1(ruleset)
+    if ruleset.is_published:
+        _SPEC_CACHE[key] = spec
+    return spec
+
+
+def _spec_from_file(ruleset: RuleSet) -> engine.RuleSetSpec:
+    """Format 2: the rows written as the file and parsed, so rows mean what files mean."""
+    from scoring import rulefile, rulesets
+
+    text, _origin = rulesets.rows_to_yaml(*rulesets.rows_of(ruleset))
+    return rulefile.parse_ruleset(text, ruleset_id=ruleset.pk)
+
+
+def _spec_v1(ruleset: RuleSet) -> engine.RuleSetSpec:
     stars = {s.star_id: engine.StarSpec(s.star_id, s.pass_mark, s.max_points)
              for s in ruleset.stars.all()}
     indicators = tuple(_indicator_spec(i) for i in
@@ -70,8 +88,6 @@ def spec_of(ruleset: RuleSet) -> engine.RuleSetSpec:
         stars=stars, indicators=indicators, reference=ruleset.reference,
         risk_margin=Decimal(ruleset.risk_margin),
         **({"level_labels": labels} if labels else {}))
-    if ruleset.is_published:
-        _SPEC_CACHE[key] = spec
     return spec
 
 
@@ -217,6 +233,52 @@ def engine_inputs(village_ids: Iterable[int], ruleset: RuleSet, month: date, *,
             for village_id, by_code in grouped.items()}
 
 
+# Village id -> the engine's keyword inputs beyond the entries: facts and history.
+Context = dict[int, dict[str, dict]]
+
+
+def village_context(spec: engine.RuleSetSpec, village_ids: Iterable[int],
+                    year: int) -> Context:
+    """Facts and earlier-cycle levels of the villages, in bulk, when the rule set uses
+    them (format 2); none for format 1, so its queries stay as they were.
+
+    An earlier cycle's level is the number of stars awarded then and still active.
+    """
+    ids = list(village_ids)
+    needs_facts = any(ind.formula or ind.threshold_for for ind in spec.indicators)
+    context: Context = {pk: {} for pk in ids}
+    if needs_facts:
+        from villages.models import Village
+
+        for village in Village.objects.filter(pk__in=ids).only(
+                "population", "households", "poor_households", "area_km2", "category"):
+            context[village.pk]["facts"] = village.facts()
+    if spec.history_rules:
+        context.update(_history(ids, year, context))
+    return context
+
+
+def _history(ids: list[int], year: int, context: Context) -> Context:
+    from django.db.models import Count
+
+    from scoring.reviews.models import Award
+
+    for pk in ids:
+        context[pk]["history"] = {}
+    rows = (Award.objects.active().filter(village_id__in=ids, cycle__year__lt=year)
+            .values_list("village_id", "cycle__year").annotate(stars=Count("id")))
+    for village_id, cycle_year, stars in rows:
+        context[village_id]["history"][cycle_year] = stars
+    return context
+
+
+def evaluate_for(spec: engine.RuleSetSpec, village, entries, month: date
+                 ) -> engine.VillageResult:
+    """engine.evaluate for one village, with its facts and history when the rules use them."""
+    return engine.evaluate(spec, entries, month,
+                           **village_context(spec, [village.pk], month.year)[village.pk])
+
+
 def evaluate_village(village, month: date, *, official: bool = True
                      ) -> engine.VillageResult | None:
     """The live engine result for one village and month (None: no rule set in force)."""
@@ -224,7 +286,7 @@ def evaluate_village(village, month: date, *, official: bool = True
     if ruleset is None:
         return None
     inputs = engine_inputs([village.pk], ruleset, month, official=official)
-    return engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month)
+    return evaluate_for(spec_of(ruleset), village, inputs.get(village.pk, []), month)
 
 
 def recompute(villages, month: date, *, batch_size: int = 250,
@@ -382,16 +444,18 @@ def _judge_and_store(ruleset_id: int, village_ids: list[int], month: date) -> in
     ruleset = RuleSet.objects.select_related("issuer").get(pk=ruleset_id)
     spec = spec_of(ruleset)
     official, preview, differs = cycle_inputs(village_ids, ruleset, month)
+    context = village_context(spec, village_ids, month.year)
     rows, results = [], {}
     for village_id in village_ids:
-        result = engine.evaluate_grouped(spec, official.get(village_id, {}), month)
+        extra = context[village_id]
+        result = engine.evaluate_grouped(spec, official.get(village_id, {}), month, **extra)
         results[village_id, AssessmentKind.OFFICIAL] = result
         data = resultjson.result_bytes(result)
         rows.append(storage.row(village_id, month, AssessmentKind.OFFICIAL, ruleset.pk,
                                 result, data))
         if village_id in differs:  # drafts or submitted entries: judge them too
             result = engine.evaluate_grouped(spec, preview[village_id], month, like=result,
-                                             changed=differs[village_id])
+                                             changed=differs[village_id], **extra)
             data = resultjson.result_bytes(result)
         results[village_id, AssessmentKind.PREVIEW] = result
         rows.append(storage.row(village_id, month, AssessmentKind.PREVIEW, ruleset.pk,

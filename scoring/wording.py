@@ -16,9 +16,9 @@ import dataclasses
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import ngettext, pgettext
 
-from scoring import engine
+from scoring import engine, rulefile
 from scoring.rulefile import Problem
 from scoring.stars import StarCode
 
@@ -68,6 +68,9 @@ def number(value) -> str:
     return text
 
 
+COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+
+
 def _month_list(months) -> str:
     return _list(_("%(month)d月") % {"month": int(str(m)[5:7])} for m in months)
 
@@ -77,6 +80,18 @@ class Wording:
 
     def __init__(self, spec: engine.RuleSetSpec) -> None:
         self.indicators = {ind.code: ind for ind in spec.indicators}
+        self.groups = {g.code: g for g in spec.groups}
+        self.level_labels = spec.level_labels
+
+    def fact_name(self, code: str) -> str:
+        names = {"population": _("Population"), "households": _("Households"),
+                 "poor_households": _("Registered poor households"),
+                 "area_km2": _("Area (km²)"), "category": _("Village category")}
+        return str(names.get(code, code))
+
+    def level_name(self, level) -> str:
+        level = int(level)
+        return self.level_labels.get(level, engine.DEFAULT_LEVEL_LABELS.get(level, str(level)))
 
     # ------------------------------------------------------------------ pieces
 
@@ -97,6 +112,42 @@ class Wording:
         if not unit:
             return number(value)
         return f"{number(value)}{unit}" if unit == "%" else f"{number(value)} {unit}"
+
+    def display(self, code: str | None, value) -> str:
+        """A value in a table, as people read it: 是/否, "100,000 元", "85%", "—"."""
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return self.quantity(code, value)
+
+    def difference(self, code: str | None, amount) -> str:
+        """A gap between two values: "100,000 元", or "5 个百分点" for percentages."""
+        ind = self.indicators.get(code or "")
+        if ind is not None and ind.unit == "%":
+            return _("%(amount)s percentage points") % {"amount": number(amount)}
+        return self.quantity(code, amount)
+
+    def threshold(self, code: str | None, comparison: str | None, needed) -> str:
+        """A threshold with its sign: "≥ 1 起", "< 60%"; yes/no and choices in words."""
+        sign = COMPARISON_SIGNS.get(comparison or "==")
+        if sign is None or isinstance(needed, bool):  # "为“是”" reads better than "= “是”"
+            return self.requirement(code, comparison, needed)
+        return f"{sign} {self.quantity(code, needed)}"
+
+    def veto_line(self, code: str | None, value, hit: bool | None) -> str:
+        """"刑事案件：0 起（一票否决：≥ 1 起即否决）✔ 未触发"."""
+        ind = self.indicators.get(code or "")
+        words = {"indicator": self.name(code), "value": self.display(code, value),
+                 "threshold": self.threshold(code, ind.comparison if ind else None,
+                                             ind.threshold if ind else None)}
+        if value is None:
+            return _("%(indicator)s: not reported (veto: %(threshold)s means veto)") % words
+        if hit:
+            return _("%(indicator)s: %(value)s (veto: %(threshold)s means veto) ✘ "
+                     "triggered") % words
+        return _("%(indicator)s: %(value)s (veto: %(threshold)s means veto) ✔ not "
+                 "triggered") % words
 
     def requirement(self, code: str | None, comparison: str | None, needed) -> str:
         value = self.quantity(code, needed)
@@ -128,15 +179,22 @@ class Wording:
         gap = _decimal(shortfall)
         if gap and comparison in (">=", ">"):
             return _("%(indicator)s needs %(amount)s more") % {
-                "indicator": self.name(code), "amount": self.quantity(code, gap)}
+                "indicator": self.name(code), "amount": self.difference(code, gap)}
         if gap and comparison in ("<=", "<"):
             return _("%(indicator)s must come down by %(amount)s") % {
-                "indicator": self.name(code), "amount": self.quantity(code, gap)}
+                "indicator": self.name(code), "amount": self.difference(code, gap)}
         return _("%(indicator)s must be %(requirement)s") % {
             "indicator": self.name(code),
             "requirement": self.requirement(code, comparison, needed)}
 
     def _not_reported(self, code, comparison=None, needed=None) -> str:
+        ind = self.indicators.get(code or "")
+        if ind is not None and ind.formula:
+            # A derived value is never entered: say what it is computed from.
+            inputs = _list(self.name(n) if n in self.indicators else self.fact_name(n)
+                           for n in ind.inputs)
+            return _("%(indicator)s cannot be computed until %(inputs)s are reported") % {
+                "indicator": self.name(code), "inputs": inputs}
         if comparison is None:
             return _("%(indicator)s: not reported") % {"indicator": self.name(code)}
         return _("%(indicator)s: not reported (must be %(requirement)s)") % {
@@ -184,7 +242,68 @@ class Wording:
                      "%(stars)s") % {"stars": _stars(r.get("stars") or ())}
         if kind == "needs_branch":
             return _("first earn %(stars)s") % {"stars": _stars(r.get("stars") or ())}
+        return self._format2_reason(kind, r)
+
+    def _format2_reason(self, kind: str, r: dict) -> str:
+        """Reasons of format 2 rules: groups, score bands and earlier cycles."""
+        level = self.level_name((r.get("stars") or ["0"])[0])
+        if kind == "group_short":
+            group = self.groups.get(r.get("indicator") or "")
+            return _("%(group)s: %(needed)s of the %(total)s items must be met; %(met)s "
+                     "are") % {"group": group.name if group else r.get("indicator"),
+                               "needed": r.get("needed"), "met": r.get("actual"),
+                               "total": len(group.members) if group else "?"}
+        if kind == "band_short":
+            return _("%(level)s needs a total score of %(needed)s; the score is %(score)s, "
+                     "%(short)s points short") % {"level": level, "needed": r.get("needed"),
+                                                   "score": r.get("actual"),
+                                                   "short": r.get("shortfall")}
+        if kind == "band_condition":
+            return _("%(level)s also needs: %(indicator)s") % {
+                "level": level, "indicator": self.name(r.get("indicator"))}
+        if kind == "history_short":
+            years = int(r.get("shortfall") or 1)
+            least = self.level_name(r.get("needed") or 0)
+            if years == 1:
+                return _("%(level)s needs %(least)s or more in the previous year") % {
+                    "level": level, "least": least}
+            return _("%(level)s needs %(least)s or more in each of the previous %(years)s "
+                     "years") % {"level": level, "least": least, "years": years}
         return kind
+
+    def rule_notes(self, ind: engine.IndicatorSpec) -> list[str]:
+        """Format 2 parts of an indicator for the rule-set page, one line each."""
+        notes = []
+        if ind.formula:
+            inputs = _list(self.name(n) if n in self.indicators else self.fact_name(n)
+                           for n in ind.inputs)
+            notes.append(_("computed from %(inputs)s: %(formula)s") % {
+                "inputs": inputs, "formula": ind.formula})
+        for case in ind.threshold_for:
+            who = _list(case.categories) if case.categories else ""
+            if case.fact is not None:
+                size = _("%(fact)s of at least %(value)s") % {
+                    "fact": self.fact_name(case.fact), "value": number(case.at_least)}
+                who = _join([who, size]) if who else size
+            notes.append(_("%(villages)s: %(requirement)s") % {
+                "villages": who,
+                "requirement": self.requirement(ind.code, ind.comparison, case.threshold)})
+        notes += [_("%(choice)s: %(points)s points") % {"choice": choice, "points": points}
+                  for choice, points in ind.choice_points]
+        if ind.role == "deduction":
+            notes.append(_("%(points)s points off per occurrence") % {"points": ind.points})
+            if ind.max_deduction is not None:
+                notes.append(_("at most %(points)s points off") % {"points": ind.max_deduction})
+        for group in self.groups.values():
+            if ind.code in group.members:
+                notes.append(_("counts towards “%(group)s” (%(needed)s of %(total)s)") % {
+                    "group": group.name, "needed": group.at_least,
+                    "total": len(group.members)})
+        return notes
+
+    def level_reasons(self, result) -> list[str]:
+        """Why the level is not higher (score bands, earlier cycles), one sentence each."""
+        return [self.reason(r) for r in as_json(result).get("level_reasons") or ()]
 
     def change(self, change) -> str:
         """One engine Change (a step of the gap to a star) as a sentence."""
@@ -204,6 +323,10 @@ class Wording:
         if c.get("missing_evidence"):
             text = _join([text, _("%(evidence)s missing") % {
                 "evidence": self.missing_evidence(c["missing_evidence"])}])
+        group = self.groups.get(c.get("group") or "")
+        if group is not None:
+            text = _("%(change)s (counts towards “%(group)s”)") % {"change": text,
+                                                                   "group": group.name}
         return text
 
     def risk(self, item) -> str:
@@ -256,72 +379,7 @@ def _join(sentences) -> str:
 
 # The rule-set file problems (scoring/rulefile/common.py MESSAGES) in the user's language; the
 # parser stays free of Django and keeps its Chinese text for command-line use.
-PROBLEM_MESSAGES = {
-    "not_yaml": gettext_lazy("The file is not valid YAML: %(error)s"),
-    "not_mapping": gettext_lazy("%(where)s must be a mapping of “field: value”"),
-    "not_list": gettext_lazy("%(where)s must be a list"),
-    "empty": gettext_lazy("The file is empty"),
-    "unknown_key": gettext_lazy("Unknown field “%(key)s”"),
-    "duplicate_key": gettext_lazy("Field “%(key)s” appears twice"),
-    "missing_key": gettext_lazy("Required field “%(key)s” is missing"),
-    "not_string": gettext_lazy("“%(key)s” must be text"),
-    "not_integer": gettext_lazy("“%(key)s” must be a whole number"),
-    "not_number": gettext_lazy("“%(key)s” must be a number"),
-    "not_bool": gettext_lazy("“%(key)s” must be true or false"),
-    "out_of_range": gettext_lazy("“%(key)s” must be between %(low)s and %(high)s"),
-    "bad_format_version": gettext_lazy(
-        "Unsupported format version %(value)s; expected %(expected)s"),
-    "bad_issuer": gettext_lazy("The issuer must be a division code of 2, 4, 6, 9 or 12 digits"),
-    "unknown_branch_rule": gettext_lazy(
-        "Unknown branch-star rule “%(value)s”; allowed: %(allowed)s"),
-    "unknown_star": gettext_lazy("Unknown star “%(value)s”; allowed: %(allowed)s"),
-    "missing_star": gettext_lazy("Settings for “%(star)s” are missing"),
-    "bad_level_labels": gettext_lazy("Level labels must cover the six levels 0 to 5"),
-    "pass_mark_too_high": gettext_lazy(
-        "Pass mark %(pass_mark)s is higher than the maximum points %(max_points)s"),
-    "star_without_indicators": gettext_lazy("“%(star)s” has no indicators"),
-    "points_total_mismatch": gettext_lazy(
-        "The points of “%(star)s” add up to %(total)s, not the maximum %(max_points)s"),
-    "bad_code": gettext_lazy(
-        "Indicator code “%(value)s” must start with a lower-case letter and use only "
-        "letters, digits and underscores"),
-    "duplicate_code": gettext_lazy(
-        "Indicator code “%(value)s” is used twice (first on line %(first)s)"),
-    "unknown_kind": gettext_lazy("Unknown value kind “%(value)s”; allowed: %(allowed)s"),
-    "unknown_role": gettext_lazy("Unknown role “%(value)s”; allowed: %(allowed)s"),
-    "unknown_comparison": gettext_lazy(
-        "Unknown comparison “%(value)s”; allowed: %(allowed)s"),
-    "unknown_cadence": gettext_lazy("Unknown cadence “%(value)s”; allowed: %(allowed)s"),
-    "unknown_combine": gettext_lazy(
-        "Unknown way of combining “%(value)s”; allowed: %(allowed)s"),
-    "comparison_kind": gettext_lazy("Comparison “%(value)s” does not fit a %(kind)s value"),
-    "needs_threshold": gettext_lazy("A %(role)s indicator needs a comparison and a threshold"),
-    "threshold_not_bool": gettext_lazy("The threshold of a yes/no indicator must be true or "
-                                       "false"),
-    "threshold_not_number": gettext_lazy("The threshold must be a number"),
-    "threshold_percent": gettext_lazy("A percent threshold must be between 0 and 100"),
-    "threshold_count": gettext_lazy("A count threshold must be a whole number of at least 0"),
-    "threshold_not_choice": gettext_lazy("The threshold “%(value)s” is not one of the choices"),
-    "threshold_not_list": gettext_lazy("The threshold of an “in” comparison must be a list "
-                                       "of choices"),
-    "choices_required": gettext_lazy("A choice indicator must list its choices"),
-    "choices_forbidden": gettext_lazy("Only a choice indicator may list choices"),
-    "choices_duplicate": gettext_lazy("The choice “%(value)s” appears twice"),
-    "veto_with_points": gettext_lazy("A veto item cannot carry points"),
-    "points_forbidden": gettext_lazy("A %(role)s indicator cannot carry points or steps"),
-    "points_required": gettext_lazy("A points indicator needs points or steps"),
-    "points_and_steps": gettext_lazy("Give either points or steps, not both"),
-    "steps_and_threshold": gettext_lazy("With steps, leave out the threshold"),
-    "steps_kind": gettext_lazy("Only numeric indicators can have stepped points"),
-    "steps_order": gettext_lazy(
-        "Steps must run from easiest to hardest, thresholds and points rising"),
-    "steps_every_month": gettext_lazy("every_month cannot be combined with steps"),
-    "points_positive": gettext_lazy("Points must be a positive whole number"),
-    "combine_kind": gettext_lazy("Combining by “%(value)s” fits numeric indicators only"),
-    "veto_every_month": gettext_lazy("A veto item cannot be combined by every_month"),
-    "info_partial": gettext_lazy(
-        "An information indicator gives both a comparison and a threshold, or neither"),
-}
+PROBLEM_MESSAGES = rulefile.MESSAGES  # English msgids, translated below
 
 
 def problem_message(problem: Problem) -> str:
@@ -330,7 +388,7 @@ def problem_message(problem: Problem) -> str:
     if template is None:
         return problem.message
     try:
-        return str(template) % problem.params
+        return _(template) % problem.params
     except (KeyError, TypeError, ValueError):
         return problem.message
 

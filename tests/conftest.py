@@ -9,7 +9,7 @@ from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-pytest_plugins = ["tests.reviews.fixtures", "tests.reminders_fixtures"]
+pytest_plugins = ["tests.reviews.fixtures", "tests.reminders_fixtures", "tests.s3_fixtures"]
 
 
 def need_service(available: bool, reason: str) -> None:

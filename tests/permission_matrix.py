@@ -26,6 +26,7 @@ class Case:
     ok: tuple[int, ...] = (200, 302)
     # roles of town A that see the object but may not act, beyond the observer
     forbidden_to: tuple[str, ...] = field(default=())
+    anonymous: bool = False  # public (login_not_required): anonymous users get `ok`
 
     @property
     def id(self) -> str:
@@ -120,6 +121,11 @@ def entry_pk(request) -> dict:
     return {"pk": request.getfixturevalue("submitted_entry_a").pk}
 
 
+def verify_row(request) -> dict:
+    entry = request.getfixturevalue("submitted_entry_a")
+    return {"row": f"verify:{entry.pk}", f"version_{entry.pk}": str(entry.version)}
+
+
 def evidence_pk(request) -> dict:
     return {"pk": request.getfixturevalue("evidence_a").pk}
 
@@ -206,8 +212,13 @@ CASES: list[Case] = [
     Case("progress:return", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
          data=lambda r: {"version": "1", "reason": "数据不准"},
          forbidden_to=("official_a", "secretary_a")),
+    Case("progress:verification", scoped=False, owner="leader_a"),
+    Case("progress:verification_act", method="post", write=True, owner="leader_a", ok=(302,),
+         data=lambda r: verify_row(r), forbidden_to=("official_a", "secretary_a")),
     Case("progress:evidence_file", evidence_pk),
     Case("progress:evidence_thumbnail", evidence_pk),
+    Case("progress:remove_evidence", evidence_pk, method="post", write=True, ok=(302,),
+         owner="secretary_a"),
     Case("progress:grid", group_month),
     Case("progress:completeness", town_month),
     Case("progress:sheet_download", town_month),
@@ -221,6 +232,11 @@ OUTSIDE_MATRIX = {"login", "logout", "set_language"}
 
 
 # --- star reviews (scoring/reviews) ---------------------------------------------------------
+
+def decisions(state) -> dict:
+    from tests.reviews.fixtures import decisions
+    return decisions(state)
+
 
 def _pk(fixture: str) -> Callable:
     return lambda request: {"pk": request.getfixturevalue(fixture).pk}
@@ -247,6 +263,14 @@ def _cycle_data(request) -> dict:
     return {"year": 2030, "opens_on": "2030-03-01", "closes_on": "2030-04-30",
             "notice_days": 5, "overdue_days": 7, "chain_text": "town,county",
             "holidays_text": "2030-04-05"}
+
+
+def _public_board(request) -> dict:
+    return {"code": request.getfixturevalue("town_a").code[:6]}
+
+
+def _public_application(request) -> dict:
+    return {**_public_board(request), "pk": request.getfixturevalue("app_notice").pk}
 
 
 _COUNTY = {"owner": "reviewer_a", "write": True, "forbidden_to": ("leader_a",)}
@@ -282,13 +306,14 @@ CASES += [
     Case("reviews:return", _pk("app_town"), method="post", ok=(302,),
          data=_state("app_town", star_industry="缺少合作社分红凭证"), **_TOWN),
     Case("reviews:approve", _pk("app_county"), method="post", ok=(302,),
-         data=_state("app_county", approve_industry="on"), **_COUNTY),
+         data=lambda r: decisions(r.getfixturevalue("app_county").state), **_COUNTY),
     Case("reviews:reject", _pk("app_county"), method="post", ok=(302,),
          data=_state("app_county", reason="材料不实"), **_COUNTY),
-    Case("reviews:bulk", method="post", scoped=False, ok=(302,),
+    # The first POST shows what will be approved (200); the confirmed POST does it.
+    Case("reviews:bulk", method="post", scoped=False, ok=(200,),
          data=lambda r: {"ids": [r.getfixturevalue("app_county").pk]}, owner="reviewer_a",
          write=True, forbidden_to=("secretary_a",)),
-    Case("reviews:object", _pk("app_notice"), method="post", ok=(302,),
+    Case("reviews:object", _pk("app_notice"), method="post", ok=(302,), write=True,
          data=lambda r: {"star": "industry", "text": "分红账目未公开"}),
     Case("reviews:record_objection", _pk("app_notice"), method="post", ok=(302,),
          data=lambda r: {"star": "", "text": "来信反映", "source": "群众来信"}, **_COUNTY),
@@ -316,6 +341,12 @@ CASES += [
     Case("reviews:publish", _pk("cycle_a"), method="post", scoped=False, ok=(302,),
          data=_publish_data, **_COUNTY),
     Case("reviews:notice", _pk("cycle_a"), scoped=False),
+    # The public 公示 board: no login; anyone objects, a logged-in observer does not act.
+    Case("reviews:public_notice", _public_board, scoped=False, anonymous=True),
+    Case("reviews:public_object", _public_application, method="post", scoped=False,
+         anonymous=True, write=True, ok=(302,),
+         data=lambda r: {"name": "张三", "contact": "13800000000", "star": "",
+                         "text": "分红名单未张贴"}),
 ]
 
 

@@ -1,5 +1,8 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from wuxing.uploads.formats import CheckedImportMixin
 
 from .models import AdminUnit, ManagementArea, PartyBranch, Village, WorkingGroup
 from .resources import VillageResource
@@ -27,10 +30,10 @@ class PartyBranchInline(admin.StackedInline):
 
 
 @admin.register(Village)
-class VillageAdmin(ImportExportModelAdmin):
+class VillageAdmin(CheckedImportMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [VillageResource]
-    list_display = ["code", "name", "town", "area", "population", "party_members"]
-    list_filter = ["town", "area"]
+    list_display = ["code", "name", "town", "area", "category", "population", "party_members"]
+    list_filter = ["town", "area", "category"]
     search_fields = ["code", "name"]
     list_select_related = ["town", "area"]
     autocomplete_fields = ["town"]

@@ -57,6 +57,10 @@ DEMO_USERS = [
     DemoUser("mengke-official", "孟轲乡 干部", Role.TOWN_OFFICIAL, MENGKE[0]),
     DemoUser("wagang", "瓦岗村 党支部书记", Role.VILLAGE_SECRETARY, village_name="瓦岗村"),
     DemoUser("wawu", "瓦屋村 党支部书记", Role.VILLAGE_SECRETARY, village_name="瓦屋村"),
+    DemoUser("dongtian", "东田村 党支部书记", Role.VILLAGE_SECRETARY, village_name="东田村"),
+    DemoUser("gaozhuang", "高庄村 党支部书记", Role.VILLAGE_SECRETARY, village_name="高庄村"),
+    DemoUser("xingzhuang", "邢庄村 党支部书记", Role.VILLAGE_SECRETARY,
+             village_name="邢庄村"),
     DemoUser("observer", "华龙区 观察员", Role.OBSERVER, COUNTY[0]),
     DemoUser("admin", "系统管理员", Role.ADMIN),
 ]

@@ -40,4 +40,4 @@ class VillageFactsForm(forms.ModelForm):
     class Meta:
         model = Village
         fields = ["population", "households", "party_members", "farmland_mu",
-                  "latitude", "longitude"]
+                  "latitude", "longitude", "poor_households", "area_km2", "category"]

@@ -5,10 +5,13 @@ Every unit and village carries its 12-digit statistical division code. A unit's
 "everything under unit X" is one indexed `code__startswith=X.prefix` filter.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from scoring.stars import StarCode
 from wuxing.accounts.access import ScopedQuerySet
@@ -105,6 +108,16 @@ class VillageQuerySet(ScopedQuerySet):
         return self.select_related("town", "area", "branch")
 
 
+class VillageCategory(models.TextChoices):
+    # The stored values are the words county rule sets use (threshold_for: category);
+    # scoring/engine VILLAGE_CATEGORIES holds the same tuple (a test keeps them equal).
+    PERI_URBAN = "城郊村", _("Peri-urban village")
+    FARMING = "传统农业村", _("Traditional farming village")
+    INDUSTRY = "特色产业村", _("Village with a distinctive industry")
+    ECOLOGY = "生态保护村", _("Ecological protection village")
+    OTHER = "其他", _("Other village")
+
+
 class Village(models.Model):
     code = models.CharField(_("division code"), max_length=12, unique=True,
                             validators=[code_validator])
@@ -124,7 +137,15 @@ class Village(models.Model):
                                    null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6,
                                     null=True, blank=True)
+    # Facts a format 2 rule set may name (docs/rule-sets.md "Village facts").
+    poor_households = models.PositiveIntegerField(_("registered poor households"), null=True,
+                                                  blank=True)
+    area_km2 = models.DecimalField(_("area (km²)"), max_digits=8, decimal_places=2,
+                                   null=True, blank=True, validators=[MinValueValidator(0)])
+    category = models.CharField(_("village category"), max_length=10, blank=True,
+                                choices=VillageCategory.choices)
 
+    history = HistoricalRecords()
     objects = VillageQuerySet.as_manager()
 
     class Meta:
@@ -138,6 +159,24 @@ class Village(models.Model):
     @property
     def division_code(self) -> str:
         return self.code
+
+    def facts(self) -> dict[str, Decimal | str | None]:
+        """The village's facts as the engine takes them; unrecorded is None, never 0.
+
+        Population, households and area are recorded as 0 until someone enters them, so
+        0 there means "not recorded" (and they can safely divide).
+        """
+        def positive(value) -> Decimal | None:
+            return Decimal(value) if value else None
+
+        return {
+            "population": positive(self.population),
+            "households": positive(self.households),
+            "poor_households": (Decimal(self.poor_households)
+                                if self.poor_households is not None else None),
+            "area_km2": positive(self.area_km2),
+            "category": self.category or None,
+        }
 
 
 class BranchType(models.TextChoices):

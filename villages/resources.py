@@ -5,7 +5,9 @@ nothing, and each problem is reported with its row number in the user's language
 """
 
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
+
+from wuxing.spreadsheets import NeutralisingResource, restore
 
 from .models import AdminUnit, ManagementArea, Village
 
@@ -37,7 +39,7 @@ class AreaWidget(widgets.ForeignKeyWidget):
         return area
 
 
-class VillageResource(resources.ModelResource):
+class VillageResource(NeutralisingResource):
     code = fields.Field(attribute="code", column_name="code")
     name = fields.Field(attribute="name", column_name="name")
     town = fields.Field(attribute="town", column_name="town_code", widget=TownWidget())
@@ -47,7 +49,8 @@ class VillageResource(resources.ModelResource):
         model = Village
         import_id_fields = ["code"]
         fields = ["code", "name", "town", "area", "population", "households",
-                  "party_members", "farmland_mu", "latitude", "longitude"]
+                  "party_members", "farmland_mu", "latitude", "longitude",
+                  "poor_households", "area_km2", "category"]
         export_order = fields
         use_transactions = True
         skip_unchanged = True
@@ -65,6 +68,9 @@ class VillageResource(resources.ModelResource):
             code = code[:-2]
         row["code"] = code
         row["town_code"] = str(row.get("town_code") or "").strip().removesuffix(".0")
+        for column in ("name", "area"):  # a file exported here comes back unchanged
+            if column in row:
+                row[column] = restore(row[column])
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})

@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from scoring import todo
 from wuxing.accounts.access import can
 
 from .forms import VillageFactsForm, VillageFilterForm
@@ -18,8 +20,11 @@ def village_list(request):
     page = Paginator(villages, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "villages/village_list.html",
-                  {"form": form, "page": page, "query": query.urlencode()})
+    month = timezone.localdate().replace(day=1)
+    todo.mark_states(page.object_list, month)
+    return render(request, "villages/village_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "month": month,
+        "todo": todo.for_user(request.user)})
 
 
 def village_detail(request, code):

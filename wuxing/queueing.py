@@ -9,17 +9,17 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
+from celery.exceptions import NotRegistered
 
 logger = logging.getLogger(__name__)
 
 
-def _task(name: str):
+def registered(name: str):
+    """The task registered as `name`, importing the apps' tasks modules on first use: a
+    web process imports none of them itself (Celery's autodiscovery waits for this)."""
     try:
         return current_app.tasks[name]
-    except KeyError:
-        # Autodiscovery is lazy: a worker imports the tasks modules when it starts, a web
-        # process only when asked, and then no module had imported them (NotRegistered
-        # answered every save under gunicorn with a 500).
+    except NotRegistered:
         current_app.loader.import_default_modules()
         return current_app.tasks[name]
 
@@ -28,7 +28,7 @@ def send(name: str, *args) -> bool:
     """Queue the task registered as `name` with `args`; False, logged, if the broker
     refused it. By name, so that services need not import their tasks modules (tasks
     import services, never the other way round)."""
-    task = _task(name)
+    task = registered(name)
     try:
         task.delay(*args)
     except Exception:

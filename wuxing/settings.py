@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from wuxing.uploads.storage import StorageUrlError, storage_backend
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
 
@@ -217,8 +219,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+try:
+    _evidence_storage = storage_backend(env.str("WUXING_STORAGE_URL", default=""))
+except StorageUrlError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence files: the local folder MEDIA_ROOT, or an S3-compatible bucket named by
+    # WUXING_STORAGE_URL; always reached through wuxing.uploads.storage.evidence_storage().
+    "evidence": _evidence_storage,
     "staticfiles": {"BACKEND": (
         "whitenoise.storage.CompressedManifestStaticFilesStorage" if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage")},
@@ -228,9 +237,23 @@ MEDIA_ROOT = env.path("WUXING_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Office files (evidence documents, entry sheets) are zip archives: before anything parses
+# one, every entry is inflated against these limits (wuxing/uploads/archives.py).
+WUXING_ZIP_MAX_ENTRIES = env.int("WUXING_ZIP_MAX_ENTRIES", default=1000)
+WUXING_ZIP_MAX_INFLATED = env.int("WUXING_ZIP_MAX_INFLATED", default=100 * 1024 * 1024)
+WUXING_ZIP_MAX_RATIO = env.int("WUXING_ZIP_MAX_RATIO", default=100)
+# Entry sheets are parsed by openpyxl, which holds their shared strings in memory.
+WUXING_SHEET_MAX_INFLATED = env.int("WUXING_SHEET_MAX_INFLATED", default=20 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Formula injection in the admin's exports is handled by the resources through
+# wuxing.spreadsheets.neutralise (a quote before = + - @ …). import-export's own switch
+# stays off on purpose: in 4.4 it only deletes a leading "=" (altering the data, leaving
+# "+", "-" and "@"), and it turns every cell into text, numbers and empty cells ("None")
+# included.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # --- Mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND",

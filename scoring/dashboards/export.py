@@ -8,16 +8,18 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from wuxing.spreadsheets import neutral_row
+
 from .bulletin import Bulletin
 
 
 def _sheet(book, title: str, header: list[str], rows: list[list]) -> None:
     sheet = book.create_sheet(str(title))
-    sheet.append([str(h) for h in header])
+    sheet.append(neutral_row(str(h) for h in header))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(neutral_row(row))
     sheet.freeze_panes = "A2"
 
 

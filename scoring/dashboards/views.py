@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from scoring import todo
 from scoring.models import AssessmentKind
 from scoring.reviews.services import awarded_stars
 from scoring.stars import StarCode
@@ -51,7 +52,10 @@ def village_card(request, code):
     village = Village.objects.select_related("town").fetch_for(request.user, code=code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     return render(request, "dashboards/star_card.html", {
-        "village": village, "card": star_card(village, month, kind), "month": month,
+        "village": village,
+        "todo": todo.for_user(request.user) if todo.is_home_of(request.user, village.code)
+        else None,
+        "card": star_card(village, month, kind), "month": month,
         "kind": kind, "deadlines": month_deadlines(village.town, month),
         "awarded": [StarCode(code).label for code in awarded_stars(village, month.year)]})
 
@@ -64,7 +68,9 @@ def town_dashboard(request, code):
                   lambda: present.town_sections(town, month, kind, can_manage),
                   month, kind, can_manage, get_language())
     return render(request, "dashboards/town.html", {
-        "town": town, "page": page, "can_manage": can_manage})
+        "town": town, "page": page, "can_manage": can_manage,
+        "todo": todo.for_user(request.user) if todo.is_home_of(request.user, town.prefix)
+        else None})
 
 
 def unit_dashboard(request, code):
@@ -73,9 +79,11 @@ def unit_dashboard(request, code):
         return redirect("dashboards:town", code=unit.code)
     month, kind = parse_month_param(request.GET.get("month")), _kind(request)
     return render(request, "dashboards/unit.html", {
-        "unit": unit, "page": cached("unit", unit.code, unit.prefix,
-                                     lambda: present.overview_sections(unit, month, kind),
-                                     month, kind, get_language())})
+        "unit": unit, "todo": todo.for_user(request.user)
+        if todo.is_home_of(request.user, unit.prefix) else None,
+        "page": cached("unit", unit.code, unit.prefix,
+                       lambda: present.overview_sections(unit, month, kind),
+                       month, kind, get_language())})
 
 
 @require_http_methods(["GET", "POST"])

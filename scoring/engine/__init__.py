@@ -18,6 +18,7 @@ Vocabulary (docs/rule-sets.md has the full reference):
 
 from .evaluate import evaluate, evaluate_grouped
 from .model import (
+    ALL_ROLES,
     BRANCH_RULES,
     CADENCES,
     COMBINES,
@@ -25,15 +26,25 @@ from .model import (
     DEFAULT_LEVEL_LABELS,
     DEFAULT_RISK_MARGIN,
     EVIDENCE_KINDS,
+    FACTS,
     KINDS,
+    LEVEL_RULES,
     NEGATED,
+    NUMERIC_FACTS,
     NUMERIC_KINDS,
+    POSITIVE_FACTS,
     ROLES,
+    SCORING_ROLES,
     STAR_CODES,
     STAR_NAMES,
+    V2_ROLES,
+    VILLAGE_CATEGORIES,
+    BandSpec,
     Change,
     EntryInput,
     EvidenceInput,
+    GroupSpec,
+    HistoryRule,
     IndicatorResult,
     IndicatorSpec,
     Reason,
@@ -43,6 +54,7 @@ from .model import (
     StarResult,
     StarSpec,
     Threshold,
+    ThresholdCase,
     Trace,
     Value,
     VillageResult,
@@ -54,6 +66,9 @@ from .model import (
 )
 
 __all__ = [
+    "ALL_ROLES", "SCORING_ROLES", "V2_ROLES", "FACTS", "LEVEL_RULES", "NUMERIC_FACTS",
+    "POSITIVE_FACTS", "VILLAGE_CATEGORIES",
+    "BandSpec", "GroupSpec", "HistoryRule", "ThresholdCase",
     "BRANCH_RULES", "CADENCES", "COMBINES", "COMPARISONS", "Change", "DEFAULT_LEVEL_LABELS",
     "DEFAULT_RISK_MARGIN", "EVIDENCE_KINDS", "EntryInput", "EvidenceInput", "IndicatorResult",
     "IndicatorSpec", "KINDS", "NEGATED", "NUMERIC_KINDS", "ROLES", "Reason", "RiskItem",

@@ -18,6 +18,7 @@ from .model import (
     STAR_CODES,
     Change,
     EntryInput,
+    GroupSpec,
     IndicatorResult,
     IndicatorSpec,
     RiskItem,
@@ -33,12 +34,17 @@ from .model import (
 
 
 def _gap_changes(star: StarResult, inds: tuple[IndicatorSpec, ...],
-                 results: dict[str, IndicatorResult]) -> tuple[list[Change], int]:
+                 results: dict[str, IndicatorResult], groups: tuple[GroupSpec, ...] = (),
+                 grouped: frozenset[str] = frozenset()) -> tuple[list[Change], int]:
     """The smallest set of changes that makes the star's own indicators pass."""
     changes: dict[str, Change] = {}
     for ind in inds:
         res = results[ind.code]
-        if res.veto_hit:
+        if ind.code in grouped and not res.veto_hit:
+            if res.counts and res.evidence_missing:
+                changes[ind.code] = Change(indicator=ind.code, reason="evidence_missing",
+                                           missing_evidence=res.evidence_missing)
+        elif res.veto_hit:
             changes[ind.code] = Change(
                 indicator=ind.code, reason="veto_hit", comparison=NEGATED[ind.comparison],
                 needed=ind.threshold, actual=res.value)
@@ -47,12 +53,31 @@ def _gap_changes(star: StarResult, inds: tuple[IndicatorSpec, ...],
         elif res.counts and res.evidence_missing:
             changes[ind.code] = Change(indicator=ind.code, reason="evidence_missing",
                                        missing_evidence=res.evidence_missing)
+    by_code = {ind.code: ind for ind in inds}
+    for group in groups:
+        for code in _cheapest_members(group, by_code, results):
+            change = _value_change(by_code[code], results[code], by_code[code].threshold, 0)
+            change.group = group.code
+            changes[code] = change
     short = star.pass_mark - star.score
     if short > 0:
         for ind, target, gain in _cheapest_points(inds, results, short):
             changes[ind.code] = _value_change(ind, results[ind.code], target, gain)
     ordered = [changes[ind.code] for ind in inds if ind.code in changes]
     return ordered, max(short, 0)
+
+
+def _cheapest_members(group: GroupSpec, by_code: dict[str, IndicatorSpec],
+                      results: dict[str, IndicatorResult]) -> list[str]:
+    """The missing members closest to holding, as many as the group still needs."""
+    failing = [code for code in group.members if results[code].met is not True]
+    need = group.at_least - (len(group.members) - len(failing))
+    if need <= 0:
+        return []
+    failing.sort(key=lambda code: (_relative(by_code[code].comparison, results[code].value,
+                                             by_code[code].threshold),
+                                   group.members.index(code)))
+    return failing[:need]
 
 
 def _value_change(ind: IndicatorSpec, res: IndicatorResult, target: Threshold,
@@ -62,7 +87,8 @@ def _value_change(ind: IndicatorSpec, res: IndicatorResult, target: Threshold,
     else:
         reason = "gate_failed" if ind.role == "gate" else "points_short"
     return Change(
-        indicator=ind.code, reason=reason, comparison=ind.comparison, needed=target,
+        indicator=ind.code, reason=reason,
+        comparison="==" if ind.choice_points else ind.comparison, needed=target,
         actual=res.value, shortfall=shortfall(ind.comparison, res.value, target),
         points_gain=gain, missing_evidence=res.evidence_missing,
         months=res.months_missing if ind.combine == "every_month" else ())
@@ -70,6 +96,9 @@ def _value_change(ind: IndicatorSpec, res: IndicatorResult, target: Threshold,
 
 def _options(ind: IndicatorSpec, res: IndicatorResult) -> list[tuple[int, Threshold, Decimal]]:
     """(points gained, value to reach, relative effort) for each way to gain points."""
+    if ind.choice_points:
+        return sorted((pts - res.points, choice, _ONE) for choice, pts in ind.choice_points
+                      if pts > res.points)
     if ind.steps:
         return [(pts - res.points, thr, _relative(ind.comparison, res.value, thr))
                 for thr, pts in ind.steps if pts > res.points]
@@ -125,7 +154,8 @@ def _gaps(compiled: _Compiled, stars: dict[str, StarResult],
             continue
         inds = compiled.by_star[code]
         changes, short = ([], 0) if stars[code].qualified else _gap_changes(
-            stars[code], inds, results)
+            stars[code], inds, results, compiled.groups_by_star.get(code, ()),
+            compiled.grouped)
         cost = sum((_change_cost(c, compiled.by_code[c.indicator]) for c in changes), _ZERO)
         own[code] = (changes, short, cost)
     gaps = []
@@ -200,7 +230,7 @@ def _threshold_risk(ind: IndicatorSpec, res: IndicatorResult, star: StarResult,
             return None
     else:
         threshold = ind.threshold  # type: ignore[assignment]
-        if ind.role == "points" and star.score - res.points >= star.pass_mark:
+        if ind.role in ("points", "bonus") and star.score - res.points >= star.pass_mark:
             return None
     if not isinstance(threshold, Decimal) or not _near(ind.comparison, res.value, threshold,
                                                        margin):  # type: ignore[arg-type]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
 
+from .formula import compile_formula
 from .model import (
     _HUNDRED,
     _ZERO,
+    SCORING_ROLES,
     STAR_CODES,
     STAR_NAMES,
     EntryInput,
+    GroupSpec,
     IndicatorResult,
     IndicatorSpec,
     Reason,
@@ -35,6 +39,12 @@ class _Compiled:
     by_code: dict[str, IndicatorSpec]
     by_star: dict[str, tuple[IndicatorSpec, ...]]
     margin: Decimal  # risk margin as a fraction
+    # Format 2; all empty for a format 1 rule set.
+    groups_by_star: dict[str, tuple[GroupSpec, ...]] = field(default_factory=dict)
+    grouped: frozenset[str] = frozenset()  # gate codes judged through their group
+    derived: tuple[tuple[IndicatorSpec, Callable], ...] = ()  # in dependency order
+    variable: tuple[int, ...] = ()  # positions of indicators with threshold_for
+    variants: dict[tuple[int, ...], _Compiled] = field(default_factory=dict)
 
 
 _CACHE: dict[int, _Compiled] = {}
@@ -47,19 +57,80 @@ def _compile(spec: RuleSetSpec) -> _Compiled:
     hit = _CACHE.get(id(spec))
     if hit is not None and hit.spec is spec:
         return hit
-    by_star: dict[str, list[IndicatorSpec]] = {code: [] for code in STAR_CODES}
-    for ind in spec.indicators:
-        by_star.setdefault(ind.star, []).append(ind)
-    compiled = _Compiled(
-        spec=spec,
-        by_code={ind.code: ind for ind in spec.indicators},
-        by_star={code: tuple(items) for code, items in by_star.items()},
-        margin=spec.risk_margin / _HUNDRED,
-    )
+    compiled = _build(spec, variable=tuple(
+        n for n, ind in enumerate(spec.indicators) if ind.threshold_for))
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[id(spec)] = compiled
     return compiled
+
+
+def _build(spec: RuleSetSpec, variable: tuple[int, ...] = ()) -> _Compiled:
+    by_star: dict[str, list[IndicatorSpec]] = {code: [] for code in STAR_CODES}
+    for ind in spec.indicators:
+        by_star.setdefault(ind.star, []).append(ind)
+    groups: dict[str, list[GroupSpec]] = {}
+    for group in spec.groups:
+        groups.setdefault(group.star, []).append(group)
+    return _Compiled(
+        spec=spec,
+        by_code={ind.code: ind for ind in spec.indicators},
+        by_star={code: tuple(items) for code, items in by_star.items()},
+        margin=spec.risk_margin / _HUNDRED,
+        groups_by_star={star: tuple(items) for star, items in groups.items()},
+        grouped=frozenset(code for g in spec.groups for code in g.members),
+        derived=_derived_order(spec.indicators),
+        variable=variable,
+    )
+
+
+def _derived_order(indicators: tuple[IndicatorSpec, ...]) -> tuple[tuple[IndicatorSpec,
+                                                                         Callable], ...]:
+    # The file reader refuses cycles, so every derived value is placed eventually.
+    pending = [ind for ind in indicators if ind.formula]
+    placed: list[IndicatorSpec] = []
+    done: set[str] = set()
+    while pending:
+        ready = [ind for ind in pending if all(
+            name in done or not any(p.code == name for p in pending) for name in ind.inputs)]
+        if not ready:
+            raise ValueError("cycle between derived values")
+        for ind in ready:
+            placed.append(ind)
+            done.add(ind.code)
+            pending.remove(ind)
+    return tuple((ind, compile_formula(ind.formula)) for ind in placed)
+
+
+def _case_index(ind: IndicatorSpec, facts: dict[str, Value]) -> int:
+    """Which threshold a village gets: the first matching case, or -1 (the default)."""
+    for n, case in enumerate(ind.threshold_for):
+        if case.categories and facts.get("category") not in case.categories:
+            continue
+        if case.fact is not None:
+            value = facts.get(case.fact)
+            if not isinstance(value, Decimal) or value < case.at_least:
+                continue
+        return n
+    return -1
+
+
+def _for_village(compiled: _Compiled, facts: dict[str, Value]) -> _Compiled:
+    """The rule set with each category- or size-dependent threshold resolved."""
+    if not compiled.variable:
+        return compiled
+    indicators = compiled.spec.indicators
+    key = tuple(_case_index(indicators[n], facts) for n in compiled.variable)
+    hit = compiled.variants.get(key)
+    if hit is not None:
+        return hit
+    resolved = list(indicators)
+    for n, case in zip(compiled.variable, key, strict=True):
+        if case >= 0:
+            resolved[n] = replace(resolved[n], threshold=resolved[n].threshold_for[case].threshold)
+    variant = _build(replace(compiled.spec, indicators=tuple(resolved)))
+    compiled.variants[key] = variant
+    return variant
 
 
 # ------------------------------------------------------------ per-indicator judging
@@ -166,10 +237,19 @@ def _judge(
     points = 0
     if not reported:
         reasons.append(Reason(kind="not_reported", indicator=ind.code))
-        met = False if ind.role in ("gate", "points") else None
+        met = False if ind.role in ("gate", "points", "bonus") else None
+    elif ind.role == "deduction":
+        points = -_deducted(ind, value)
+        met = points == 0
+    elif ind.choice_points:
+        points = dict(ind.choice_points).get(value, 0)  # type: ignore[arg-type]
+        met = points > 0
+        if not met:
+            reasons.append(Reason(kind="not_met", indicator=ind.code, comparison="==",
+                                  needed=ind.choice_points[-1][0], actual=value))
     elif ind.comparison is not None:
         met = _met(ind, value, periods, due, months_missing)
-        if ind.role == "points":
+        if ind.role in SCORING_ROLES:
             points = _step_points(ind, value)[0] if ind.steps else (ind.points if met else 0)
             met = points > 0
         if ind.role == "veto":
@@ -195,6 +275,13 @@ def _judge(
         evidence_missing=missing, reasons=tuple(reasons), months_missing=months_missing,
         evidence_ids=tuple(sorted(photos | documents)) if photos or documents else (),
     )
+
+
+def _deducted(ind: IndicatorSpec, value: Value) -> int:
+    """Points per occurrence times the occurrences, capped by the item's maximum."""
+    occurrences = max(int(value), 0) if isinstance(value, Decimal) else 0
+    taken = occurrences * ind.points
+    return taken if ind.max_deduction is None else min(taken, ind.max_deduction)
 
 
 def _met(
@@ -228,15 +315,23 @@ def _value_reason(kind: str, ind: IndicatorSpec, value: Value) -> Reason:
 
 
 def _judge_star(star: StarSpec, inds: tuple[IndicatorSpec, ...],
-                results: dict[str, IndicatorResult]) -> StarResult:
+                results: dict[str, IndicatorResult], groups: tuple[GroupSpec, ...] = (),
+                grouped: frozenset[str] = frozenset()) -> StarResult:
     vetoes: list[Reason] = []
     gates: list[Reason] = []
     evidence: list[Reason] = []
-    score = 0
+    score = bonus = deducted = 0
     for ind in inds:
         res = results[ind.code]
-        score += res.points
-        if res.veto_hit:
+        if ind.role == "bonus":
+            bonus += res.points
+        elif ind.role == "deduction":
+            deducted += res.points
+        else:
+            score += res.points
+        if ind.code in grouped and not res.veto_hit:
+            pass  # judged through its group below
+        elif res.veto_hit:
             vetoes.append(_value_reason("veto_hit", ind, res.value))
         elif ind.role == "gate" and not res.reported:
             gates.append(Reason(kind="not_reported", indicator=ind.code,
@@ -246,6 +341,14 @@ def _judge_star(star: StarSpec, inds: tuple[IndicatorSpec, ...],
         if res.counts and res.evidence_missing:
             evidence.append(Reason(kind="evidence_missing", indicator=ind.code,
                                    missing=res.evidence_missing))
+    for group in groups:
+        met = sum(1 for code in group.members if results[code].met is True)
+        if met < group.at_least:
+            gates.append(Reason(kind="group_short", indicator=group.code,
+                                needed=group.at_least, actual=met,
+                                shortfall=group.at_least - met))
+    if bonus or deducted:
+        score = _with_extras(star, score, bonus, deducted)
     reasons = vetoes + gates + evidence
     if score < star.pass_mark:
         reasons.append(Reason(kind="points_short", needed=star.pass_mark, actual=score,
@@ -253,6 +356,14 @@ def _judge_star(star: StarSpec, inds: tuple[IndicatorSpec, ...],
     return StarResult(code=star.code, name=STAR_NAMES[star.code], earned=not reasons,
                       qualified=not reasons, score=score, pass_mark=star.pass_mark,
                       max_points=star.max_points, reasons=tuple(reasons))
+
+
+def _with_extras(star: StarSpec, score: int, bonus: int, deducted: int) -> int:
+    """Bonus up to the star's cap; deductions until the floor ("扣完为止")."""
+    if star.bonus_cap is not None:
+        bonus = min(bonus, star.bonus_cap)
+    before = score + bonus
+    return max(before + deducted, min(before, star.floor))
 
 
 def _gate_reason(ind: IndicatorSpec, res: IndicatorResult) -> Reason:

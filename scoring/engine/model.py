@@ -19,7 +19,18 @@ STAR_NAMES: dict[str, str] = {
 }
 KINDS = ("bool", "number", "percent", "count", "choice")
 NUMERIC_KINDS = frozenset({"number", "percent", "count"})
-ROLES = ("gate", "points", "veto", "info")
+ROLES = ("gate", "points", "veto", "info")  # format 1
+V2_ROLES = ("bonus", "deduction")  # 加分项、扣分项, format 2 only
+ALL_ROLES = ROLES + V2_ROLES
+# Roles whose points add to a star's score; bonus and deduction sit outside max_points.
+SCORING_ROLES = frozenset({"points", "bonus"})
+LEVEL_RULES = ("stars", "bands")
+# Village facts a rule set may name (docs/rule-sets.md "Village facts"). The positive ones
+# can be divisors: the village record refuses 0 for them (0 there means "not recorded").
+FACTS = ("population", "households", "poor_households", "area_km2", "category")
+POSITIVE_FACTS = frozenset({"population", "households", "area_km2"})
+NUMERIC_FACTS = ("population", "households", "poor_households", "area_km2")
+VILLAGE_CATEGORIES = ("城郊村", "传统农业村", "特色产业村", "生态保护村", "其他")
 COMPARISONS = (">=", ">", "<=", "<", "==", "in")
 CADENCES = ("monthly", "quarterly", "annual")
 COMBINES = ("latest", "sum", "avg", "min", "max", "every_month")
@@ -65,6 +76,48 @@ class StarSpec:
     code: str
     pass_mark: int
     max_points: int
+    bonus_cap: int | None = None  # format 2: most bonus points the star can add
+    floor: int = 0  # format 2: deductions never take the score below this ("扣完为止")
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdCase:
+    """Format 2: a threshold for villages of a category and/or a size (first match wins)."""
+
+    threshold: Threshold
+    categories: tuple[str, ...] = ()
+    fact: str | None = None  # a numeric village fact ...
+    at_least: Decimal | None = None  # ... that must be at least this
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """Format 2: "at least N of these" — the listed gates of a star, N of which must hold."""
+
+    code: str
+    star: str
+    name: str
+    at_least: int
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BandSpec:
+    """Format 2: a level from the total score, with indicators that must also be met."""
+
+    level: int
+    min_score: int
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRule:
+    """Format 2: level `level` (or more) needs `min_level` or more in each of the
+    `years` cycles before ("须上年度为四星及以上", "连续两年保持")."""
+
+    level: int
+    min_level: int
+    years: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,11 +145,23 @@ class IndicatorSpec:
     min_photos: int = 0
     min_documents: int = 0
     evidence_max_age_months: int | None = None
+    # Format 2 (docs/rule-sets.md); the defaults leave a format 1 indicator unchanged.
+    formula: str | None = None  # a derived value: computed, never entered
+    inputs: tuple[str, ...] = ()  # indicator codes and facts the formula names
+    threshold_for: tuple[ThresholdCase, ...] = ()
+    choice_points: tuple[tuple[str, int], ...] = ()  # (choice, points)
+    max_deduction: int | None = None  # deduction: most points this item can take
 
     @property
     def max_points(self) -> int:
         if self.role != "points":
             return 0
+        return self.top_points
+
+    @property
+    def top_points(self) -> int:
+        if self.choice_points:
+            return max(p for _, p in self.choice_points)
         return self.steps[-1][1] if self.steps else self.points
 
 
@@ -113,6 +178,13 @@ class RuleSetSpec:
     indicators: tuple[IndicatorSpec, ...]
     reference: bool = False
     risk_margin: Decimal = DEFAULT_RISK_MARGIN
+    # Format 2 (docs/rule-sets.md); the defaults are format 1's behaviour.
+    format_version: int = 1
+    groups: tuple[GroupSpec, ...] = ()
+    level_rule: str = "stars"
+    bands: tuple[BandSpec, ...] = ()  # highest level first
+    history_rules: tuple[HistoryRule, ...] = ()
+    quotas: tuple[tuple[int, Decimal], ...] = ()  # (level, most percent of the villages)
 
 
 # Inputs and results are never changed once built, but they are not `frozen`: a frozen
@@ -203,6 +275,7 @@ class Change:
     points_gain: int = 0
     missing_evidence: dict[str, int] = field(default_factory=dict)
     months: tuple[date, ...] = ()  # due months still missing (every_month)
+    group: str | None = None  # format 2: the "at least N of these" group it helps
 
 
 @dataclass(kw_only=True, slots=True)
@@ -246,6 +319,10 @@ class VillageResult:
     at_risk: tuple[RiskItem, ...]
     not_reported: tuple[str, ...]
     trace: Trace
+    total_score: int = 0  # every star's score added up (what score bands grade)
+    # Why the level is not higher although stars or score allow it (format 2: band
+    # conditions, earlier cycles); kinds band_short | band_condition | history_short.
+    level_reasons: tuple[Reason, ...] = ()
 
     @property
     def earned_stars(self) -> tuple[str, ...]:

@@ -117,6 +117,10 @@ class RuleSet(models.Model):
                                  related_name="+", verbose_name=_("previous version"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Format 2 (docs/rule-sets.md): the file's format, and its rules beyond stars and
+    # indicators (groups, level_rule, bands, history, quotas) as in the file.
+    format_version = models.PositiveSmallIntegerField(_("file format version"), default=1)
+    rules = models.JSONField(_("format 2 rules"), default=dict, blank=True)
 
     objects = RuleSetQuerySet.as_manager()
 
@@ -164,6 +168,8 @@ class RuleSetStar(models.Model):
     star = models.ForeignKey(Star, on_delete=models.PROTECT, verbose_name=_("star"))
     pass_mark = models.PositiveSmallIntegerField(_("pass mark"), default=80)
     max_points = models.PositiveSmallIntegerField(_("maximum points"), default=100)
+    bonus_cap = models.PositiveSmallIntegerField(_("most bonus points"), null=True, blank=True)
+    floor = models.PositiveSmallIntegerField(_("lowest score after deductions"), default=0)
 
     class Meta:
         ordering = ["ruleset", "star__order"]
@@ -202,6 +208,8 @@ class IndicatorRole(models.TextChoices):
     POINTS = "points", _("Points")
     VETO = "veto", _("Veto (one strike)")
     INFO = "info", _("Information only")
+    BONUS = "bonus", _("Bonus (above the ordinary points)")
+    DEDUCTION = "deduction", _("Deduction (per occurrence)")
 
 
 class Comparison(models.TextChoices):
@@ -265,6 +273,12 @@ class Indicator(models.Model):
     evidence_max_age_months = models.PositiveSmallIntegerField(
         _("evidence valid for (months)"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Format 2 (docs/rule-sets.md), each as in the file.
+    formula = models.CharField(_("formula (derived value)"), max_length=300, blank=True)
+    threshold_for = models.JSONField(_("thresholds by village"), default=list, blank=True)
+    choice_points = models.JSONField(_("points per choice"), default=dict, blank=True)
+    max_deduction = models.PositiveSmallIntegerField(_("most points deducted"), null=True,
+                                                     blank=True)
 
     objects = IndicatorQuerySet.as_manager()
 

@@ -2,8 +2,11 @@
 
 Nothing is stored until every check has passed. Photos are decoded with Pillow under a
 pixel limit (decompression bombs and truncated files are refused), their EXIF capture
-time and GPS position kept as fields, then re-encoded as JPEG: orientation applied,
-EXIF dropped, at most 1920 px, plus a 320 px thumbnail. Files get generated names only.
+time and GPS position kept as fields, then re-encoded from their pixels alone as JPEG:
+orientation applied, no EXIF, ICC, comment or text chunk, at most 1920 px, plus a 320 px
+thumbnail. Office files pass the bounded zip check (wuxing/uploads/archives.py) and PDFs
+the active-content check (wuxing/uploads/pdf.py) before anything reads them. Files get
+generated names only; the uploader's name is kept, cleaned, for display.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import hashlib
 import io
 import re
 import warnings
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,9 +28,19 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from wuxing.accounts.access import require
+from wuxing.uploads import UploadRefused, archives, names, pdf
 
 from . import periods
-from .models import Entry, Evidence, EvidenceKind, TownPeriodSetting
+from .models import (
+    DOCX,
+    STORED_TYPES,
+    XLSX,
+    Entry,
+    EntryStatus,
+    Evidence,
+    EvidenceKind,
+    TownPeriodSetting,
+)
 
 MB = 1024 * 1024
 PHOTO_MAX_BYTES = 15 * MB
@@ -37,13 +49,9 @@ MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; bombs do not
 MAX_SIDE = 1920
 THUMB_SIDE = 320
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-OFFICE_MAIN_PARTS = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml":
-        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml":
-        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
-_BAD_NAME = re.compile(r"[/\\]|^\.|\.\.|[\x00-\x1f]")
+OFFICE_MAIN_PARTS = {f"{DOCX}.main+xml": DOCX, f"{XLSX}.main+xml": XLSX}
+CONTENT_TYPES_MAX = 1024 * 1024  # [Content_Types].xml is a few kB in any real file
+_BAD_NAME = re.compile(r"[/\\]|^\.|\.\.")
 
 # Pillow's own guard, tightened: beyond MAX_PIXELS it warns, beyond twice that it raises.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -58,7 +66,7 @@ VERIFIED_ENTRY_RULE = gettext_lazy(
     "away; the value stays verified.")
 
 
-class EvidenceRefused(Exception):
+class EvidenceRefused(UploadRefused):
     """An upload that is not stored; `str()` is the Chinese message."""
 
 
@@ -70,23 +78,40 @@ class Checked:
     data: bytes
 
 
-def _office_type(data: bytes) -> tuple[str, str] | None:
+def _office_type(data: bytes) -> str | None:
+    """The Office type of a zip that passed the bounded check, or None; refuses macros."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        archive = archives.check(data, archives.Limits.for_documents())
+    except archives.Damaged:
         return None
-    for part, found in OFFICE_MAIN_PARTS.items():
-        if part in types:
-            return found
+    with archive:
+        parts = [i.filename.lower() for i in archive.infolist()]
+        if any(p.endswith("vbaproject.bin") or "activex/" in p for p in parts):
+            raise EvidenceRefused(_("The document contains macros or ActiveX controls "
+                                    "and is refused. Save it as a plain .docx or .xlsx."))
+        try:
+            with archive.open("[Content_Types].xml") as part:
+                types = part.read(CONTENT_TYPES_MAX).decode("utf-8", "replace")
+        except KeyError:
+            return None
+    return next((found for part, found in OFFICE_MAIN_PARTS.items() if part in types), None)
+
+
+def _document_type(data: bytes, mime: str) -> str | None:
+    if mime == "application/pdf":
+        pdf.check(data)
+        return mime
+    if data[:4] == b"PK\x03\x04":
+        return _office_type(data)
     return None
 
 
 def check(name: str, data: bytes) -> Checked:
     """The file's kind decided by its bytes, within its size limit; else EvidenceRefused."""
-    if not name or _BAD_NAME.search(name):
+    shown = names.display_name(name, 60)
+    if not name or _BAD_NAME.search(shown):
         raise EvidenceRefused(_("The file name “%(name)s” is not allowed: it must not "
-                                "contain a path.") % {"name": name[:60]})
+                                "contain a path.") % {"name": shown})
     if not data:
         raise EvidenceRefused(_("The file is empty."))
     guess = filetype.guess(data[:8192])
@@ -96,20 +121,20 @@ def check(name: str, data: bytes) -> Checked:
             raise EvidenceRefused(_("A photo may be at most 15 MB; this one is %(size)s MB.")
                                   % {"size": f"{len(data) / MB:.1f}"})
         return Checked(EvidenceKind.PHOTO, mime, "jpg", data)
-    if mime == "application/pdf":
-        found = ("application/pdf", "pdf")
-    elif data[:4] == b"PK\x03\x04":
-        found = _office_type(data)
-    else:
-        found = None
+    if len(data) > DOCUMENT_MAX_BYTES:  # before anything inflates or scans it
+        raise EvidenceRefused(_("A document may be at most 20 MB; this one is %(size)s MB.")
+                              % {"size": f"{len(data) / MB:.1f}"})
+    try:
+        found = _document_type(data, mime)
+    except EvidenceRefused:
+        raise
+    except UploadRefused as exc:
+        raise EvidenceRefused(str(exc)) from None
     if found is None:
         raise EvidenceRefused(_("“%(name)s” is not a photo (JPEG, PNG, WebP) or a document "
                                 "(PDF, DOCX, XLSX), judging by its content.")
-                              % {"name": name[:60]})
-    if len(data) > DOCUMENT_MAX_BYTES:
-        raise EvidenceRefused(_("A document may be at most 20 MB; this one is %(size)s MB.")
-                              % {"size": f"{len(data) / MB:.1f}"})
-    return Checked(EvidenceKind.DOCUMENT, found[0], found[1], data)
+                              % {"name": shown})
+    return Checked(EvidenceKind.DOCUMENT, found, STORED_TYPES[found], data)
 
 
 # --- photos -------------------------------------------------------------------------------
@@ -171,6 +196,15 @@ def _exif_gps(exif) -> tuple[Decimal | None, Decimal | None]:
     return degrees(gps[2], gps.get(1), "S"), degrees(gps[4], gps.get(3), "W")
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image holding the decoded pixels and nothing else. Pillow keeps a file's
+    comment, EXIF, XMP, ICC profile and PNG text chunks in `info`, and writes `comment`
+    back into every JPEG it saves: markup hidden there must not reach the served files."""
+    fresh = Image.new(image.mode, image.size)
+    fresh.paste(image)
+    return fresh
+
+
 def _jpeg(image: Image.Image, side: int, quality: int) -> bytes:
     image = image.copy()
     image.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
@@ -190,6 +224,7 @@ def process_photo(data: bytes) -> Photo:
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
+    image = _pixels_only(image)
     large = _jpeg(image, MAX_SIDE, 85)
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BILINEAR)
     return Photo(large, _jpeg(image, THUMB_SIDE, 75), taken_at, latitude, longitude)
@@ -223,8 +258,8 @@ def add(user, entry: Entry, upload) -> Evidence:
                                 "month, the most allowed.") % {"n": existing.count()})
     sha = hashlib.sha256(data).hexdigest()
     evidence = Evidence(entry=entry, kind=checked.kind, content_type=checked.content_type,
-                        original_name=upload.name[:200], size=len(data), sha256=sha,
-                        uploaded_by=user)
+                        original_name=names.display_name(upload.name or ""),
+                        size=len(data), sha256=sha, uploaded_by=user)
     evidence.duplicate_of = (Evidence.objects.filter(sha256=sha)
                              .exclude(entry__village=village, entry__month=entry.month)
                              .order_by("uploaded_at").first())
@@ -258,3 +293,22 @@ def _store(evidence: Evidence, data: bytes, extension: str, thumbnail: bytes | N
                 field.storage.delete(field.name)
         raise
     return evidence
+
+
+def remove(user, evidence: Evidence) -> None:
+    """Delete one evidence row and, once that is committed, its file and thumbnail.
+
+    Only while the month is open and the entry is not verified: a verified entry's files
+    count in the official result and are listed in application snapshots."""
+    entry = evidence.entry
+    require(user, "add_evidence", entry.village.code)
+    periods.require_open(entry.village, entry.month)
+    if entry.status == EntryStatus.VERIFIED:
+        raise EvidenceRefused(_("The entry is verified: its evidence can no longer be "
+                                "removed. Ask for it to be returned first."))
+    names = [field.name for field in (evidence.file, evidence.thumbnail) if field.name]
+    storage = evidence.file.storage
+    with transaction.atomic():
+        evidence.delete()
+        # After the commit: a rolled-back delete must still find its files.
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])

@@ -22,11 +22,14 @@ from openpyxl.styles import Font, PatternFill
 from scoring import services
 from scoring.models import Indicator, ValueKind
 from villages.models import Village
+from wuxing.spreadsheets import neutral_row, restore
+from wuxing.uploads import UploadRefused, archives
 
 from . import periods, values, workflow
 from .models import Entry, EntryStatus, PendingSheet
 
 MAX_ROWS = 2000
+MAX_BYTES = 5 * 1024 * 1024  # a town's filled-in sheet is tens of kilobytes
 PENDING_HOURS = 12
 
 
@@ -56,17 +59,18 @@ def build(town, month: date) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"{month:%Y-%m}"
-    sheet.append(["village_code", "village_name", *[i.code for i in indicators]])
-    sheet.append([_("Village code"), _("Village"),
-                  *[f"{i.name}（{i.get_kind_display()}{('，' + i.unit) if i.unit else ''}）"
-                    for i in indicators]])
+    sheet.append(neutral_row(["village_code", "village_name", *[i.code for i in indicators]]))
+    sheet.append(neutral_row([
+        _("Village code"), _("Village"),
+        *[f"{i.name}（{i.get_kind_display()}{('，' + i.unit) if i.unit else ''}）"
+          for i in indicators]]))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FDE9E7")
     for village in villages:
-        sheet.append([village.code, village.name, *[
+        sheet.append(neutral_row([village.code, village.name, *[
             _cell(current[(village.pk, i.pk)].get_value(i.kind))
-            if (village.pk, i.pk) in current else None for i in indicators]])
+            if (village.pk, i.pk) in current else None for i in indicators]]))
     sheet.freeze_panes = "C3"
     out = io.BytesIO()
     book.save(out)
@@ -91,13 +95,35 @@ class Checked:
     errors: list[str] = field(default_factory=list)
 
 
+def _not_a_workbook() -> str:
+    return _("The file is not an Excel workbook (.xlsx).")
+
+
+def _read(upload) -> bytes:
+    """The upload's bytes, once its size and its zip structure have passed the bounded
+    checks (before openpyxl parses anything); else UploadRefused."""
+    if (upload.size or 0) > MAX_BYTES:
+        raise UploadRefused(_("An entry sheet may be at most %(mb)s MB.")
+                            % {"mb": MAX_BYTES // (1024 * 1024)})
+    upload.seek(0)
+    data = upload.read(MAX_BYTES + 1)
+    archives.check(data, archives.Limits.for_sheets()).close()
+    return data
+
+
 def check(town, month: date, upload) -> Checked:
     """Every change and every error of an uploaded sheet; writes nothing."""
     result = Checked()
     try:
-        book = load_workbook(upload, read_only=True, data_only=True)
+        data = _read(upload)
+    except UploadRefused as exc:
+        result.errors.append(_not_a_workbook() if isinstance(exc, archives.Damaged)
+                             else str(exc))
+        return result
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        result.errors.append(_("The file is not an Excel workbook (.xlsx)."))
+        result.errors.append(_not_a_workbook())
         return result
     rows = book.active.iter_rows(values_only=True)
     header = next(rows, None) or ()
@@ -130,7 +156,7 @@ def _check_row(result: Checked, number: int, row, columns, villages, current) ->
                              % {"row": number, "code": code[:20]})
         return
     for n, indicator in columns:
-        raw = row[n] if n < len(row) else None
+        raw = restore(row[n]) if n < len(row) else None
         if raw is None or str(raw).strip() == "":
             continue
         raw_text = _raw_text(indicator, raw)

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from scoring.models import ValueKind
 from wuxing.accounts.access import ScopedQuerySet
+from wuxing.uploads.storage import evidence_storage
 
 
 class EntryStatus(models.TextChoices):
@@ -36,6 +37,18 @@ class EntryQuerySet(ScopedQuerySet):
 
     def verified(self):
         return self.filter(status=EntryStatus.VERIFIED)
+
+    def drafts(self):
+        return self.filter(status=EntryStatus.DRAFT)
+
+    def returned(self):
+        return self.filter(status=EntryStatus.RETURNED)
+
+    def awaiting_verification(self):
+        return self.filter(status=EntryStatus.SUBMITTED)
+
+    def oldest_first(self):
+        return self.order_by("month", "updated_at", "pk")
 
     def with_evidence_count(self):
         return self.annotate(evidence_count=models.Count("evidence"))
@@ -142,6 +155,13 @@ class EvidenceKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The types evidence is stored as (decided from the content by evidence.py, photos always
+# re-encoded as JPEG) and the extension each is served with.
+STORED_TYPES = {"image/jpeg": "jpg", "application/pdf": "pdf", DOCX: "docx", XLSX: "xlsx"}
+
+
 def evidence_path(instance, filename: str) -> str:
     # Never a user-supplied path: a random name under the village and month.
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -163,9 +183,10 @@ class Evidence(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="evidence",
                               verbose_name=_("entry"))
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
-    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200,
+                            storage=evidence_storage)
     thumbnail = models.FileField(_("thumbnail"), upload_to=evidence_path, max_length=200,
-                                 blank=True)
+                                 blank=True, storage=evidence_storage)
     original_name = models.CharField(_("original file name"), max_length=200, blank=True)
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
@@ -199,6 +220,18 @@ class Evidence(models.Model):
     @property
     def division_code(self) -> str:
         return self.entry.village.code
+
+    @property
+    def served_type(self) -> str:
+        return self.content_type if self.content_type in STORED_TYPES else (
+            "application/octet-stream")
+
+    def served_name(self, thumbnail: bool = False) -> str:
+        """A generated download name with the detected type's extension: never the
+        uploader's name, which may carry another extension or misleading characters."""
+        extension = "jpg" if thumbnail else STORED_TYPES.get(self.content_type, "bin")
+        return (f"evidence-{self.entry.village.code}-{self.entry.month:%Y-%m}-{self.pk}"
+                f"{'-thumb' if thumbnail else ''}.{extension}")
 
 
 DEFAULT_DEADLINE_DAY = 5

@@ -201,7 +201,8 @@ def preview_of(village, month: date, ruleset) -> engine.VillageResult | None:
     if ruleset is None:
         return None
     inputs = services.engine_inputs([village.pk], ruleset, month, official=False)
-    return engine.evaluate(services.spec_of(ruleset), inputs.get(village.pk, []), month)
+    return services.evaluate_for(services.spec_of(ruleset), village, inputs.get(village.pk, []),
+                                 month)
 
 
 @dataclass

@@ -50,6 +50,14 @@ def reopened_until(village, month: date) -> datetime | None:
     return reopen.open_until if reopen else None
 
 
+def takes_writes(month: date, now: datetime, locks_at: datetime, reopened: bool) -> bool:
+    """The rule of the module docstring for a month whose lock time and reopening are
+    known: `PeriodState.is_open`, and pages that load many village-months at once."""
+    if month > timezone.localdate(now).replace(day=1):
+        return False
+    return now < locks_at or reopened
+
+
 class PeriodState:
     """Whether a village-month takes writes now, and why (for the page's banner)."""
 
@@ -64,9 +72,8 @@ class PeriodState:
 
     @property
     def is_open(self) -> bool:
-        if self.not_started:
-            return False
-        return not self.past_deadline or self.reopened_until is not None
+        return takes_writes(self.month, self.now, self.deadline,
+                            self.reopened_until is not None)
 
     @property
     def message(self) -> str:

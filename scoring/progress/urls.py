@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from . import views, views_town
+from . import views, views_town, views_verify
 
 
 class MonthConverter:
@@ -34,10 +34,13 @@ urlpatterns = [
          name="carry"),
     path("village/<str:code>/<month:month>/<slug:indicator>/evidence/", views.add_evidence,
          name="add_evidence"),
+    path("verification/", views_verify.verification_page, name="verification"),
+    path("verification/act/", views_verify.verification_act, name="verification_act"),
     path("entry/<int:pk>/verify/", views.verify, name="verify"),
     path("entry/<int:pk>/return/", views.send_back, name="return"),
     path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),
     path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
+    path("evidence/<int:pk>/remove/", views.remove_evidence, name="remove_evidence"),
     path("group/<int:pk>/<month:month>/", views_town.group_grid, name="grid"),
     path("town/<str:code>/<month:month>/completeness/", views_town.completeness_page,
          name="completeness"),

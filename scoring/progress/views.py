@@ -14,7 +14,7 @@ from villages.models import Village
 
 from . import evidence as evidence_service
 from . import pages, periods, workflow
-from .models import Entry, EntryStatus, Evidence
+from .models import Entry, EntryStatus, Evidence, EvidenceKind
 
 REFUSALS = (workflow.EntryRefused, periods.MonthLocked, evidence_service.EvidenceRefused)
 
@@ -194,7 +194,28 @@ def add_evidence(request, code, month, indicator):
                     ok=None if error else ok)
 
 
+@require_POST
+def remove_evidence(request, pk):
+    evidence = (Evidence.objects.select_related("entry__village__town", "entry__indicator")
+                .fetch_for(request.user, "add_evidence", pk=pk))
+    entry = evidence.entry
+    try:
+        evidence_service.remove(request.user, evidence)
+    except REFUSALS as exc:
+        return _respond(request, entry.village, entry.month, entry.indicator,
+                        error=_message(exc))
+    return _respond(request, entry.village, entry.month, entry.indicator,
+                    ok=_("The evidence was removed."))
+
+
+# Whatever a served file holds, a browser must neither run it nor let it load anything.
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
 def _evidence_response(request, pk, thumbnail: bool):
+    """The file streamed from the evidence storage (local or S3) through this view, never
+    a redirect to the bucket: the checks and headers below hold for every backend, and
+    the bucket stays private and need not be reachable from browsers."""
     evidence = (Evidence.objects.select_related("entry__village")
                 .fetch_for(request.user, None, pk=pk))
     field = evidence.thumbnail if thumbnail else evidence.file
@@ -204,13 +225,14 @@ def _evidence_response(request, pk, thumbnail: bool):
         handle = field.open("rb")
     except FileNotFoundError:
         raise Http404(_("No such file.")) from None
-    name = evidence.original_name or field.name.rsplit("/", 1)[-1]
-    if thumbnail or evidence.kind == "photo":
-        name = name.rsplit(".", 1)[0] + ".jpg"
-    response = FileResponse(handle, as_attachment=evidence.kind == "document" and not thumbnail,
-                            filename=name,
-                            content_type="image/jpeg" if thumbnail else evidence.content_type)
+    # Re-encoded photos are shown in the page; documents are only ever downloaded.
+    inline = thumbnail or evidence.kind == EvidenceKind.PHOTO
+    response = FileResponse(handle, as_attachment=not inline,
+                            filename=evidence.served_name(thumbnail),
+                            content_type="image/jpeg" if thumbnail else evidence.served_type)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_POLICY
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, max-age=300"
     return response
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from scoring import todo
 from scoring.stars import StarCode
 from villages.models import AdminUnit, Village, WorkingGroup
 from wuxing.accounts.access import can
@@ -32,6 +33,7 @@ def index(request):
     towns = AdminUnit.objects.visible_to(request.user).towns()[:20]
     villages = Village.objects.visible_to(request.user).select_related("town")
     page = Paginator(villages, PAGE_SIZE).get_page(request.GET.get("page"))
+    todo.mark_states(page.object_list, month)
     return render(request, "progress/index.html", {
         "month": month, "previous": periods.previous_month(month), "mine": mine,
         "groups": groups.exclude(pk__in=[g.pk for g in mine])[:40], "towns": towns,

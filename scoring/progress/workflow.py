@@ -14,6 +14,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -21,8 +22,9 @@ from django_fsm import can_proceed
 from scoring import engine
 from scoring.models import Combine, Indicator
 from villages.models import GroupKind, Village, WorkingGroup
-from wuxing.accounts.access import can, require
+from wuxing.accounts.access import can, require, scopes_of
 from wuxing.accounts.models import AuditEvent, AuditKind, User
+from wuxing.accounts.roles import ACTION_ROLES
 
 from . import periods, values
 from .models import Entry, EntryStatus
@@ -161,6 +163,28 @@ def can_verify(user, entry: Entry, led: set[str] | None = None) -> bool:
         return True
     led = led_stars(user, entry.village) if led is None else led
     return entry.indicator.star_id in led
+
+
+def verifiable_condition(user) -> Q:
+    """The entries `can_verify` allows the user, as one filter: every
+    entry under a scope whose role may verify, plus the star of each star working group
+    the user leads, in the villages it lists (its whole town when it lists none)."""
+    condition, entering = Q(pk__in=[]), Q(pk__in=[])
+    for scope in scopes_of(user):
+        if scope.role in ACTION_ROLES["verify_entry"]:
+            condition |= Q(village__code__startswith=scope.prefix)
+        if scope.role in ACTION_ROLES["enter_progress"]:
+            entering |= Q(village__code__startswith=scope.prefix)
+    verifying = [s.prefix for s in scopes_of(user) if s.role in ACTION_ROLES["verify_entry"]]
+    if not getattr(user, "is_authenticated", False) or all(
+            any(s.prefix.startswith(p) for p in verifying) for s in scopes_of(user)):
+        return condition  # no scope left where leading a group would add anything
+    for pk, town_id, star in WorkingGroup.objects.filter(
+            kind=GroupKind.STAR, leader=user).values_list("pk", "town_id", "star"):
+        listed = Village.objects.filter(groups=pk)
+        condition |= entering & Q(indicator__star_id=star) & (
+            Q(village__in=listed) | (Q(village__town_id=town_id) & ~Exists(listed)))
+    return condition
 
 
 def _transition(entry_id: int, version: int | None, user, move: str, *args) -> Entry:

@@ -9,15 +9,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scoring.progress.models import Entry, EntryStatus
 from scoring.reviews import steps
-from scoring.reviews.models.applications import REVIEW_STATES, STATE_STEP, Application
+from scoring.reviews.models import ReviewLog
+from scoring.reviews.models.applications import (
+    REVIEW_STATES,
+    STATE_STEP,
+    SUBMIT_ACTIONS,
+    Application,
+)
 from wuxing.accounts.models import Membership
-from wuxing.accounts.roles import ACTION_ROLES, Role
+from wuxing.accounts.roles import Role
 
 from .kinds import ReminderKind
 from .messages import Planned
@@ -38,28 +45,44 @@ def plan(today: date, towns: dict, policies: dict) -> Extra:
     return extra
 
 
+def _reviewers(waiting: dict[str, list], submitted: dict[int, set[int]]) -> dict[int, list]:
+    """user id -> the waiting applications they review: whoever reviews at the step
+    (steps.reviews_at, administrators included), never one who submitted it."""
+    prefixes = {code[:steps.STEP_PREFIX[step]] for step, apps in waiting.items()
+                for *_rest, code in apps}
+    per_user: dict[int, list] = defaultdict(list)
+    for uid, role, scope in (Membership.objects.filter(
+            Q(scope__in=prefixes) | Q(role=Role.ADMIN), user__is_active=True)
+            .values_list("user_id", "role", "scope")):
+        for step, apps in waiting.items():
+            if not steps.reviews_at(role, scope, step):
+                continue
+            per_user[uid] += [app[:4] for app in apps
+                              if app[4].startswith(scope) and uid not in submitted[app[0]]]
+    return {uid: apps for uid, apps in per_user.items() if apps}
+
+
 def _review_waiting(today, towns, policies, extra: Extra) -> None:
-    waiting: dict[tuple[str, str], list] = defaultdict(list)
-    for pk, state, since, code, name, town_id in (
+    waiting: dict[str, list] = defaultdict(list)  # step -> (pk, name, days, town, code)
+    submitted: dict[int, set[int]] = defaultdict(set)
+    for pk, state, since, code, name, town_id, *submitters in (
             Application.objects.filter(state__in=REVIEW_STATES, village__town_id__in=list(towns))
             .values_list("pk", "state", "state_since", "village__code", "village__name",
-                         "village__town_id")):
+                         "village__town_id", "submitted_by_id", "resubmitted_by_id")):
         policy = policies[town_id]
         days = (today - timezone.localdate(since)).days
         if not (policy.enabled and policy.send_review_waiting
                 and days > policy.review_waiting_days):
             continue
-        step = STATE_STEP[state]
-        waiting[(step, code[:steps.STEP_PREFIX[step]])].append((pk, name, days, town_id))
+        waiting[STATE_STEP[state]].append((pk, name, days, town_id, code))
+        submitted[pk] |= {uid for uid in submitters if uid}
     if not waiting:
         return
-    per_user: dict[int, list] = defaultdict(list)
-    for uid, role, scope in (Membership.objects.filter(scope__in={p for _s, p in waiting},
-                                                       user__is_active=True)
-                             .values_list("user_id", "role", "scope")):
-        for step in steps.STEP_ORDER:
-            if (step, scope) in waiting and role in ACTION_ROLES[steps.STEP_ACTION[step]]:
-                per_user[uid] += waiting[(step, scope)]
+    for application_id, actor_id in (ReviewLog.objects.filter(
+            application_id__in=list(submitted), action__in=SUBMIT_ACTIONS)
+            .values_list("application_id", "actor_id")):
+        submitted[application_id].add(actor_id)
+    per_user = _reviewers(waiting, submitted)
     year, week, _day = today.isocalendar()
     for uid, apps in per_user.items():
         apps = sorted(set(apps), key=lambda a: (-a[2], a[1]))

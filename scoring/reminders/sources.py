@@ -17,7 +17,7 @@ from datetime import date
 
 from scoring.models import Indicator, RuleSet
 from scoring.progress import completeness
-from scoring.progress.models import Entry, EntryStatus
+from scoring.progress.models import EntryStatus
 from villages.models import AdminUnit, GroupKind, Village, WorkingGroup
 
 
@@ -34,7 +34,7 @@ class MissingItem:
     status: str  # Status.MISSING or Status.RETURNED
 
 
-def _rulesets_of(towns: dict[int, str], year: int) -> dict[RuleSet, list[int]]:
+def rulesets_of(towns: dict[int, str], year: int) -> dict[RuleSet, list[int]]:
     """Rule set → ids of the towns it is in force for (as RuleSet.in_force_for)."""
     rulesets = list(RuleSet.objects.published().for_year(year).select_related("issuer"))
     out: dict[RuleSet, list[int]] = defaultdict(list)
@@ -59,7 +59,7 @@ def missing_by_group(town_ids: Collection[int] | None,
                   .values_list("id", "town_id", "star"))
     listed = listed_villages([g[0] for g in groups])
     result: dict[int, list[MissingItem]] = {}
-    for ruleset, ruleset_towns in _rulesets_of(town_codes, month.year).items():
+    for ruleset, ruleset_towns in rulesets_of(town_codes, month.year).items():
         villages = list(Village.objects.filter(town_id__in=ruleset_towns).order_by("code")
                         .values_list("id", "name", "town_id"))
         states = village_star_states(ruleset, [v[0] for v in villages], month)
@@ -104,19 +104,8 @@ def village_star_states(ruleset: RuleSet, village_ids: list[int],
     for _pk, star, _cadence in due:
         due_count[star] += 1
     info = {pk: (star, cadence) for pk, star, cadence in due}
-    earliest = min(completeness.period_start(c, month) for _p, _s, c in due)
-    found: dict[tuple[int, int], str] = {}
-    entries = (Entry.objects.filter(indicator_id__in=list(info), month__gte=earliest,
-                                    month__lte=month)
-               .order_by("month").values_list("village_id", "indicator_id", "month",
-                                              "status"))
-    if len(village_ids) < 5000:
-        entries = entries.filter(village_id__in=village_ids)
-    wanted = set(village_ids)
-    for village_id, indicator_id, entry_month, status in entries.iterator(5000):
-        if (village_id in wanted and entry_month >= completeness.period_start(
-                info[indicator_id][1], month)):
-            found[(village_id, indicator_id)] = status  # the latest month wins
+    found = completeness.latest_statuses(village_ids, {pk: c for pk, (_s, c) in info.items()},
+                                         month)
     counted: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for (village_id, indicator_id), status in found.items():
         cell = counted[(village_id, info[indicator_id][0])]

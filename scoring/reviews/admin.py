@@ -28,7 +28,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(Award)
 class AwardAdmin(SimpleHistoryAdmin):
-    list_display = ["village", "star", "cycle", "status", "awarded_on", "revoked_on"]
+    list_display = ["number", "village", "star", "cycle", "status", "awarded_on", "revoked_on"]
     list_filter = ["status", "star", "cycle__year"]
     search_fields = ["village__name", "village__code"]
     raw_id_fields = ["village", "application", "changed_by"]
@@ -44,7 +44,7 @@ class PublicNoticeAdmin(admin.ModelAdmin):
 
 @admin.register(Objection)
 class ObjectionAdmin(admin.ModelAdmin):
-    list_display = ["application", "star", "status", "offline", "created_at"]
+    list_display = ["application", "star", "status", "name", "contact", "offline", "created_at"]
     list_filter = ["status", "offline"]
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuxing.accounts.access import can
 from wuxing.accounts.models import AuditEvent, AuditKind
 
 from . import signals, steps
@@ -34,8 +35,7 @@ def publish_notice(cycle: RatingCycle, user, starts_on: date) -> PublicNotice:
     """Put every approved application of the cycle into a new public notice."""
     if starts_on < timezone.localdate():
         raise ValidationError(_("A public notice cannot start in the past."))
-    if not steps.acts_at_level(user, "publish_notice", cycle.county.code,
-                               steps.STEP_PREFIX[steps.COUNTY]):
+    if not steps.county_acts(user, "publish_notice", cycle.county.code):
         raise PermissionDenied(_("Your role does not allow this action here."))
     with transaction.atomic():
         ids = list(Application.objects.filter(cycle=cycle, state=AppState.APPROVED)
@@ -52,8 +52,27 @@ def publish_notice(cycle: RatingCycle, user, starts_on: date) -> PublicNotice:
     return notice
 
 
+def may_object(user, application: Application) -> bool:
+    """Who may object, the one rule: anyone from the public notice page (with a name and
+    a contact); a logged-in user only through a role that acts (observers never act)."""
+    if not getattr(user, "is_authenticated", False):
+        return True
+    return can(user, "file_objection", application.village.code)
+
+
 def file_objection(application: Application, user, text: str, star: str = "", *,
-                   offline: bool = False, source: str = "") -> Objection:
+                   offline: bool = False, source: str = "", name: str = "",
+                   contact: str = "") -> Objection:
+    """Every objection goes through here: logged in, from the public page, or received
+    offline and recorded by the county."""
+    if offline:
+        if not steps.county_acts(user, "publish_notice", application.village.code):
+            raise PermissionDenied(_("Only the county reviewer may do this."))
+    elif not may_object(user, application):
+        raise PermissionDenied(_("Your role does not allow this action here."))
+    public = not getattr(user, "is_authenticated", False)
+    if public and not (name.strip() and contact.strip()):
+        raise ValidationError(_("Give your name and a contact so the county can answer."))
     if not text.strip():
         raise ValidationError(_("Write the objection."))
     if application.state != AppState.NOTICE or not (
@@ -62,7 +81,9 @@ def file_objection(application: Application, user, text: str, star: str = "", *,
     if star and star not in application.approved_stars:
         raise ValidationError(_("That star is not in this public notice."))
     return Objection.objects.create(application=application, star=star, text=text.strip(),
-                                    filed_by=user, offline=offline, offline_source=source)
+                                    filed_by=None if public else user, offline=offline,
+                                    offline_source=source, name=name.strip(),
+                                    contact=contact.strip())
 
 
 def resolve_objection(objection_id: int, user, status: str, resolution: str) -> Objection:
@@ -97,10 +118,10 @@ def award(application_id: int, user) -> Application:
     def create_awards(application):
         today = timezone.localdate()
         for star in application.stars_to_award():
-            record = Award.objects.create(cycle=application.cycle,
-                                          village=application.village, star=star,
-                                          application=application, awarded_on=today,
-                                          changed_by=user)
+            record = Award.objects.create(
+                cycle=application.cycle, village=application.village, star=star,
+                application=application, awarded_on=today, changed_by=user,
+                approval_reason=(application.approval_reasons or {}).get(star, ""))
             _award_log(record, user, "awarded", "", AwardStatus.ACTIVE, AwardStatus.ACTIVE)
     return run(application_id, user, "award", expected_state=AppState.NOTICE,
                after=create_awards)
@@ -126,11 +147,11 @@ def _change_award(award_id: int, user, reason: str, *, to: str) -> Award:
     with transaction.atomic():
         record = (Award.objects.select_for_update(of=("self",))
                   .select_related("village", "application").get(pk=award_id))
+        # Permission before state: one who may not act hears 403, never "already done".
+        if not steps.county_acts(user, "revoke", record.village.code):
+            raise PermissionDenied(_("Your role does not allow this action here."))
         if record.status == to:
             raise AlreadyHandled
-        if not steps.acts_at_level(user, "revoke", record.village.code,
-                                   steps.STEP_PREFIX[steps.COUNTY]):
-            raise PermissionDenied(_("Your role does not allow this action here."))
         before = record.status
         record.status = to
         record.revoked_on = timezone.localdate() if to == AwardStatus.REVOKED else None

@@ -61,19 +61,47 @@ class ReturnForm(forms.Form):
         return {"stars": stars, "indicators": indicators}
 
 
+APPROVE, REFUSE = "approve", "refuse"
+
+
 class ApproveForm(forms.Form):
-    def __init__(self, *args, stars=(), **kwargs):
+    """A decision per star, none pre-selected; a reason where the rule needs one."""
+
+    def __init__(self, *args, stars=(), met: set[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.stars = list(stars)
+        self.stars, self.met = list(stars), set(met)
         for code in self.stars:
-            self.fields[f"approve_{code}"] = forms.BooleanField(
-                label=_("Approve %(star)s") % {"star": _star_label(code)}, required=False,
-                initial=True)
+            self.fields[f"decision_{code}"] = forms.ChoiceField(
+                label=_star_label(code),
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                choices=[(APPROVE, _("Approve")), (REFUSE, _("Do not approve"))],
+                error_messages={"required": _("Decide this star: approve or do not "
+                                              "approve.")})
             self.fields[f"why_{code}"] = forms.CharField(
-                label=_("Reason if not approved"), required=False, widget=TEXTAREA)
+                label=_("Reason"), required=False, widget=TEXTAREA, max_length=2000,
+                help_text=_("Required: the engine marks this star not met.")
+                if code not in self.met else _("Required when not approved."))
+
+    def rows(self):
+        """(code, label, met, decision field, reason field) per star, for the template."""
+        return [(code, _star_label(code), code in self.met, self[f"decision_{code}"],
+                 self[f"why_{code}"]) for code in self.stars]
+
+    def clean(self):
+        from .services import star_decision_error
+        data = super().clean()
+        for code in self.stars:
+            decision = data.get(f"decision_{code}")
+            if decision is None:
+                continue
+            error = star_decision_error(code, decision == APPROVE, self.met,
+                                        data.get(f"why_{code}", ""))
+            if error:
+                self.add_error(f"why_{code}", error)
+        return data
 
     def approved(self) -> list[str]:
-        return [c for c in self.stars if self.cleaned_data.get(f"approve_{c}")]
+        return [c for c in self.stars if self.cleaned_data.get(f"decision_{c}") == APPROVE]
 
     def reasons(self) -> dict[str, str]:
         return {c: self.cleaned_data.get(f"why_{c}", "").strip() for c in self.stars
@@ -153,12 +181,27 @@ class PublishForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     star = forms.ChoiceField(label=_("Star concerned"), required=False)
-    text = forms.CharField(label=_("Objection"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=_("Objection"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=2000)
 
     def __init__(self, *args, stars=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["star"].choices = [("", _("The whole application"))] + [
             (c, _star_label(c)) for c in stars]
+
+
+class PublicObjectionForm(ObjectionForm):
+    """The public notice page's form: anyone, with a name and a way to answer them."""
+
+    name = forms.CharField(label=_("Your name"), max_length=50)
+    contact = forms.CharField(label=_("Phone or address to answer you"), max_length=100)
+
+    field_order = ["name", "contact", "star", "text"]
+
+    def __init__(self, *args, anonymous: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A logged-in user is known already; the service holds the same rule.
+        self.fields["name"].required = self.fields["contact"].required = anonymous
 
 
 class OfflineObjectionForm(ObjectionForm):

@@ -10,6 +10,7 @@ awards are in awarding.py.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,11 +21,10 @@ from django_fsm import can_proceed, has_transition_perm
 
 from scoring import engine
 from scoring.progress.models import Entry, Evidence
-from scoring.services import engine_inputs, jsonable, ruleset_for, spec_of
+from scoring.services import engine_inputs, evaluate_for, jsonable, ruleset_for, spec_of
 from scoring.stars import STAR_ORDER
 from wuxing.accounts.access import scopes_of
 from wuxing.accounts.models import AuditEvent, AuditKind
-from wuxing.accounts.roles import ACTION_ROLES, Role
 
 from . import signals, steps
 from .models import (
@@ -69,7 +69,8 @@ def take_snapshot(application: Application, responses: dict | None = None) -> Sn
     evidence: list[dict] = []
     if ruleset is not None:
         inputs = engine_inputs([village.pk], ruleset, month, official=True)
-        result = jsonable(engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []), month))
+        result = jsonable(evaluate_for(spec_of(ruleset), village, inputs.get(village.pk, []),
+                                       month))
         rows = (Entry.objects.filter(village=village, indicator__ruleset=ruleset)
                 .for_cycle(cycle.year, month).verified()
                 .select_related("indicator").order_by("indicator__star__order",
@@ -98,8 +99,8 @@ def earned_now(cycle: RatingCycle, village) -> set[str]:
         return set()
     month = snapshot_month(cycle)
     inputs = engine_inputs([village.pk], ruleset, month, official=True)
-    return set(engine.evaluate(spec_of(ruleset), inputs.get(village.pk, []),
-                               month).earned_stars)
+    return set(evaluate_for(spec_of(ruleset), village, inputs.get(village.pk, []),
+                            month).earned_stars)
 
 
 def apply_errors(cycle: RatingCycle, village, stars: list[str],
@@ -153,8 +154,10 @@ def apply(user, cycle: RatingCycle, village, stars: list[str],
 # --- running transitions --------------------------------------------------------------------
 
 def _transition(application: Application, user, name: str, *args, reason: str = "",
-                details: dict | None = None) -> ReviewLog:
-    """Run transition `name` on a locked row; log it; signal after commit."""
+                details: dict | None = None, check=None) -> ReviewLog:
+    """Run transition `name` on a locked row; log it; signal after commit.
+
+    `check(application)` validates the input once state and permission are known good."""
     method = getattr(application, name)
     if not can_proceed(method, check_conditions=False):
         raise AlreadyHandled
@@ -162,6 +165,8 @@ def _transition(application: Application, user, name: str, *args, reason: str = 
         raise ValidationError(_("This step cannot be taken yet."))
     if not has_transition_perm(method, user):
         raise PermissionDenied(_("You may not take this step on this application."))
+    if check is not None:
+        check(application)
     before, round_ = application.state, application.round
     method(user, *args)
     application.state_since = timezone.now()
@@ -177,14 +182,16 @@ def _transition(application: Application, user, name: str, *args, reason: str = 
 
 
 def run(application_id: int, user, name: str, *args, expected_state: str | None = None,
-        reason: str = "", details: dict | None = None, after=None) -> Application:
+        reason: str = "", details: dict | None = None, after=None,
+        check=None) -> Application:
     """Lock the row and run one transition; AlreadyHandled when someone was faster."""
     with transaction.atomic():
         application = (Application.objects.select_for_update(of=("self",))
                        .select_related("cycle", "village").get(pk=application_id))
         if expected_state and application.state != expected_state:
             raise AlreadyHandled
-        _transition(application, user, name, *args, reason=reason, details=details)
+        _transition(application, user, name, *args, reason=reason, details=details,
+                    check=check)
         if after is not None:
             after(application)
     return application
@@ -204,13 +211,45 @@ def send_back(application_id: int, user, flags: dict, *, expected_state: str | N
                reason=reason, details={"flags": flags})
 
 
+def star_decision_error(code: str, approved: bool, met: set[str], reason: str) -> str:
+    """Why one star's decision cannot stand ("" when it can): the one rule for the form,
+    the service and bulk approval."""
+    if approved and code not in met and not reason.strip():
+        return _("%(star)s: the engine marks this star not met; write why you approve it."
+                 ) % {"star": _label(code)}
+    if not approved and not reason.strip():
+        return _("%(star)s: write why it is not approved.") % {"star": _label(code)}
+    return ""
+
+
+def _decision_check(stars: list[str], reasons: dict[str, str]):
+    def check(application: Application) -> None:
+        if set(stars) - set(application.stars):
+            raise ValidationError(_("Only the stars applied for can be approved."))
+        met = application.engine_met()
+        errors = [e for code in application.ordered_stars
+                  if (e := star_decision_error(code, code in stars, met,
+                                               reasons.get(code, "")))]
+        if errors:
+            raise ValidationError(errors)
+    return check
+
+
 def approve(application_id: int, user, stars: list[str], reasons: dict[str, str], *,
             expected_state: str | None = None) -> Application:
+    """Approve `stars`; every other star applied for is not approved.
+
+    `reasons` holds, per star, why a star the engine marks not met is approved anyway,
+    or why a star is not approved; both are required."""
     if not stars:
         raise ValidationError(_("Approve at least one star, or reject the application."))
+    stars = sorted(set(stars), key=STAR_ORDER.index)
+    reasons = {k: v.strip() for k, v in reasons.items() if v and v.strip()}
     refused = {k: v for k, v in reasons.items() if k not in stars}
-    return run(application_id, user, "approve", stars, refused, expected_state=expected_state,
-               details={"approved": stars, "refused": refused})
+    overrides = {k: v for k, v in reasons.items() if k in stars}
+    return run(application_id, user, "approve", stars, refused, overrides,
+               expected_state=expected_state, check=_decision_check(stars, reasons),
+               details={"approved": stars, "refused": refused, "overrides": overrides})
 
 
 def reject(application_id: int, user, reasons: dict[str, str], *,
@@ -247,21 +286,59 @@ def mark_viewed(application: Application, user) -> None:
                                      round=application.round)
 
 
-def bulk_approve(user, ids: Iterable[int]) -> dict[str, list[Application]]:
-    """Approve (county) or pass (town, city) each selected application the user opened."""
-    outcome: dict[str, list[Application]] = {"done": [], "not_viewed": [], "handled": [],
-                                              "refused": []}
-    selected = queue_for(user).filter(pk__in=list(ids))
+@dataclass
+class BulkItem:
+    """What a bulk approval does to one selected application."""
+
+    application: Application
+    outcome: str  # "approve", "pass", "undecided" (a star not met) or "not_viewed"
+    stars: list[str]  # the stars approved (county) or passed on (town, city)
+    waiting: list[str]  # stars the engine marks not met: they need an explicit decision
+
+    def star_labels(self) -> list[str]:
+        return [_label(code) for code in self.stars]
+
+    def waiting_labels(self) -> list[str]:
+        return [_label(code) for code in self.waiting]
+
+
+def bulk_plan(user, ids: Iterable[int]) -> list[BulkItem]:
+    """Exactly what bulk approval would do to each selected application, acting on none.
+
+    At the county only applications whose every star the engine marks met are approved;
+    the others wait for a decision star by star on their page."""
+    selected = (queue_for(user).filter(pk__in=list(ids)).for_list()
+                .prefetch_related("snapshots"))
     viewed = set(ReviewView.objects.filter(user=user, application__in=selected,
                                            round=models.F("application__round"))
                  .values_list("application_id", flat=True))
+    plan = []
     for application in selected:
+        stars = application.ordered_stars
         if application.pk not in viewed:
-            outcome["not_viewed"].append(application)
+            plan.append(BulkItem(application, "not_viewed", [], stars))
+        elif application.state != AppState.COUNTY:
+            plan.append(BulkItem(application, "pass", stars, []))
+        else:
+            met = application.engine_met()
+            waiting = [code for code in stars if code not in met]
+            plan.append(BulkItem(application, "undecided" if waiting else "approve",
+                                 [] if waiting else stars, waiting))
+    return plan
+
+
+def bulk_approve(user, ids: Iterable[int]) -> dict[str, list[Application]]:
+    """Approve (county) or pass (town, city) what `bulk_plan` lists; nothing else."""
+    outcome: dict[str, list[Application]] = {"done": [], "not_viewed": [], "handled": [],
+                                              "refused": [], "undecided": []}
+    for item in bulk_plan(user, ids):
+        application = item.application
+        if item.outcome in ("not_viewed", "undecided"):
+            outcome[item.outcome].append(application)
             continue
         try:
-            if application.state == AppState.COUNTY:
-                approve(application.pk, user, application.stars, {},
+            if item.outcome == "approve":
+                approve(application.pk, user, item.stars, {},
                         expected_state=application.state)
             else:
                 pass_step(application.pk, user, expected_state=application.state)
@@ -280,10 +357,7 @@ def review_condition(user) -> models.Q | None:
     condition = None
     for scope in scopes_of(user):
         for step, state in STEP_STATE.items():
-            action = steps.STEP_ACTION[step]
-            if scope.role not in ACTION_ROLES[action]:
-                continue
-            if scope.role != Role.ADMIN and len(scope.prefix) != steps.STEP_PREFIX[step]:
+            if not steps.reviews_at(scope.role, scope.prefix, step):
                 continue
             part = models.Q(state=state, village__code__startswith=scope.prefix)
             condition = part if condition is None else condition | part

@@ -37,16 +37,38 @@ def chain_errors(chain) -> list[str]:
     return errors
 
 
+def scope_acts(role: str, prefix: str, action: str, prefix_length: int) -> bool:
+    """Whether a membership (a role at a scope prefix) takes `action` at the level whose
+    prefixes have `prefix_length` digits: the one definition of who acts at a step,
+    behind the permission checks, the review queues and the reminders."""
+    return role in ACTION_ROLES[action] and (role == Role.ADMIN or len(prefix) == prefix_length)
+
+
+def reviews_at(role: str, prefix: str, step: str) -> bool:
+    """Whether a membership is the reviewer at `step` for the codes under its prefix."""
+    return scope_acts(role, prefix, STEP_ACTION[step], STEP_PREFIX[step])
+
+
 def acts_at_level(user, action: str, division_code: str, prefix_length: int) -> bool:
     """May the user take `action` on the code through a membership at that level?"""
-    allowed = ACTION_ROLES[action]
-    for scope in scopes_of(user):
-        if scope.role not in allowed or not division_code.startswith(scope.prefix):
-            continue
-        if scope.role == Role.ADMIN or len(scope.prefix) == prefix_length:
-            return True
-    return False
+    return any(division_code.startswith(scope.prefix)
+               and scope_acts(scope.role, scope.prefix, action, prefix_length)
+               for scope in scopes_of(user))
 
 
 def acts_at_step(user, step: str, division_code: str) -> bool:
     return acts_at_level(user, STEP_ACTION[step], division_code, STEP_PREFIX[step])
+
+
+def county_acts(user, action: str, division_code: str) -> bool:
+    """A county's own action on the code (county review, rating cycles, the notice,
+    awards and revocations): through a membership at the county's level."""
+    return acts_at_level(user, action, division_code, STEP_PREFIX[COUNTY])
+
+
+def reviewer_counties(user) -> list[str]:
+    """The county prefixes where the user is the county reviewer (an administrator of no
+    county has none: a county's own work needs its county)."""
+    return [scope.prefix for scope in scopes_of(user)
+            if len(scope.prefix) == STEP_PREFIX[COUNTY]
+            and reviews_at(scope.role, scope.prefix, COUNTY)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, awards, cycles, review
+from .views import applications, awards, cycles, public, review
 
 app_name = "reviews"
 urlpatterns = [
@@ -29,4 +29,8 @@ urlpatterns = [
     path("cycles/<int:pk>/target/", cycles.cycle_target, name="cycle_target"),
     path("cycles/<int:pk>/publish/", cycles.publish_notice, name="publish"),
     path("cycles/<int:pk>/notice/", cycles.notice, name="notice"),
+    # The public 公示 board of a county (6-digit code): no login.
+    path("public/<str:code>/", public.notice_board, name="public_notice"),
+    path("public/<str:code>/applications/<int:pk>/object/", public.public_objection,
+         name="public_object"),
 ]

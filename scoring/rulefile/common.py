@@ -2,73 +2,143 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # the version of a file that uses no format 2 feature
+FORMAT_VERSIONS = (1, 2)
+
+# The problem messages: one table, English msgids marked for the catalogue; the Chinese is
+# in locale/zh_Hans (django.po/.mo), read here with the standard library so the parser
+# stays free of Django. scoring/wording.py translates the same msgids in the active
+# language.
+_LOCALE = Path(__file__).resolve().parents[2] / "locale"
+_CHINESE = gettext.translation("django", _LOCALE, languages=["zh_Hans"], fallback=True)
+
+
+def gettext_noop(message: str) -> str:  # the name makemessages knows
+    return message
+
+
+def chinese(code: str, params: dict[str, object]) -> str:
+    """A problem worded in Chinese, the product's default language."""
+    return _CHINESE.gettext(MESSAGES[code]) % params
+
+
 
 MESSAGES: dict[str, str] = {
-    # The file is not valid YAML: {error}
-    "not_yaml": "不是有效的 YAML 文件：{error}",
-    # The file must be a mapping of fields at the top level
-    "not_mapping": "{where}应为“字段: 值”形式的映射",
-    "not_list": "{where}应为列表",
-    "empty": "文件为空",
-    # Unknown field "{key}"
-    "unknown_key": "未知字段“{key}”",
-    "duplicate_key": "字段“{key}”重复出现",
-    # Required field "{key}" is missing
-    "missing_key": "缺少必填字段“{key}”",
-    "not_string": "“{key}”应为文字",
-    "not_integer": "“{key}”应为整数",
-    "not_number": "“{key}”应为数字",
-    "not_bool": "“{key}”应为 true 或 false",
-    "out_of_range": "“{key}”应在 {low} 到 {high} 之间",
-    "bad_format_version": "不支持的格式版本 {value}，应为 {expected}",
-    # Issuer must be a division code of 2, 4, 6, 9 or 12 digits
-    "bad_issuer": "发布单位区划代码应为 2、4、6、9 或 12 位数字",
-    "unknown_branch_rule": "未知的支部过硬星规则“{value}”，可选：{allowed}",
-    "unknown_star": "未知的星“{value}”，可选：{allowed}",
-    "missing_star": "缺少“{star}”的设置",
-    "bad_level_labels": "星级名称应包含 0 到 5 共六级",
-    # pass_mark {pass_mark} is greater than max_points {max_points}
-    "pass_mark_too_high": "及格分 {pass_mark} 高于满分 {max_points}",
-    "star_without_indicators": "“{star}”没有任何指标",
-    # The points of this star's indicators add up to {total}, not max_points {max_points}
-    "points_total_mismatch": "“{star}”各指标分值合计 {total}，与满分 {max_points} 不符",
-    "bad_code": "指标代码“{value}”应为小写字母开头的英文、数字或下划线",
-    # Indicator code "{value}" is used twice (first on line {first})
-    "duplicate_code": "指标代码“{value}”重复（首次出现在第 {first} 行）",
-    "unknown_kind": "未知的取值类型“{value}”，可选：{allowed}",
-    "unknown_role": "未知的评判作用“{value}”，可选：{allowed}",
-    "unknown_comparison": "未知的比较方式“{value}”，可选：{allowed}",
-    "unknown_cadence": "未知的填报周期“{value}”，可选：{allowed}",
-    "unknown_combine": "未知的累计方式“{value}”，可选：{allowed}",
-    # Comparison "{value}" does not fit a {kind} value
-    "comparison_kind": "比较方式“{value}”不适用于{kind}类型",
-    "needs_threshold": "{role}指标须设置比较方式和阈值",
-    "threshold_not_bool": "是/否类指标的阈值应为 true 或 false",
-    "threshold_not_number": "阈值应为数字",
-    "threshold_percent": "百分比阈值应在 0 到 100 之间",
-    "threshold_count": "计数阈值应为不小于 0 的整数",
-    "threshold_not_choice": "阈值“{value}”不在可选项中",
-    "threshold_not_list": "“in”比较的阈值应为可选项列表",
-    "choices_required": "选项类指标须列出 choices",
-    "choices_forbidden": "只有选项类指标可以设置 choices",
-    "choices_duplicate": "选项“{value}”重复",
-    # A veto item cannot carry points
-    "veto_with_points": "一票否决指标不能设置分值",
-    "points_forbidden": "{role}指标不能设置分值或分档",
-    "points_required": "计分指标须设置分值（points）或分档（steps）",
-    "points_and_steps": "分值（points）与分档（steps）只能二选一",
-    "steps_and_threshold": "设置分档（steps）时不再设置阈值（threshold）",
-    "steps_kind": "只有数值类指标可以分档计分",
-    "steps_order": "分档应按由易到难排列，阈值和分值逐档提高",
-    "steps_every_month": "按月全部达标（every_month）不能与分档同时使用",
-    "points_positive": "分值应为正整数",
-    "combine_kind": "累计方式“{value}”只适用于数值类指标",
-    "veto_every_month": "一票否决指标不能使用 every_month 累计方式",
-    "info_partial": "说明类指标的比较方式和阈值应同时设置或同时省略",
+    "not_yaml": gettext_noop("The file is not valid YAML: %(error)s"),
+    "not_mapping": gettext_noop("%(where)s must be a mapping of “field: value”"),
+    "not_list": gettext_noop("%(where)s must be a list"),
+    "empty": gettext_noop("The file is empty"),
+    "unknown_key": gettext_noop("Unknown field “%(key)s”"),
+    "duplicate_key": gettext_noop("Field “%(key)s” appears twice"),
+    "missing_key": gettext_noop("Required field “%(key)s” is missing"),
+    "not_string": gettext_noop("“%(key)s” must be text"),
+    "not_integer": gettext_noop("“%(key)s” must be a whole number"),
+    "not_number": gettext_noop("“%(key)s” must be a number"),
+    "not_bool": gettext_noop("“%(key)s” must be true or false"),
+    "out_of_range": gettext_noop("“%(key)s” must be between %(low)s and %(high)s"),
+    "bad_format_version": gettext_noop(
+        "Unsupported format version %(value)s; expected %(expected)s"),
+    "bad_issuer": gettext_noop("The issuer must be a division code of 2, 4, 6, 9 or 12 digits"),
+    "unknown_branch_rule": gettext_noop(
+        "Unknown branch-star rule “%(value)s”; allowed: %(allowed)s"),
+    "unknown_star": gettext_noop("Unknown star “%(value)s”; allowed: %(allowed)s"),
+    "missing_star": gettext_noop("Settings for “%(star)s” are missing"),
+    "bad_level_labels": gettext_noop("Level labels must cover the six levels 0 to 5"),
+    "pass_mark_too_high": gettext_noop(
+        "Pass mark %(pass_mark)s is higher than the maximum points %(max_points)s"),
+    "star_without_indicators": gettext_noop("“%(star)s” has no indicators"),
+    "points_total_mismatch": gettext_noop(
+        "The points of “%(star)s” add up to %(total)s, not the maximum %(max_points)s"),
+    "bad_code": gettext_noop(
+        "Indicator code “%(value)s” must start with a lower-case letter and use only "
+        "letters, digits and underscores"),
+    "duplicate_code": gettext_noop(
+        "Indicator code “%(value)s” is used twice (first on line %(first)s)"),
+    "unknown_kind": gettext_noop("Unknown value kind “%(value)s”; allowed: %(allowed)s"),
+    "unknown_role": gettext_noop("Unknown role “%(value)s”; allowed: %(allowed)s"),
+    "unknown_comparison": gettext_noop(
+        "Unknown comparison “%(value)s”; allowed: %(allowed)s"),
+    "unknown_cadence": gettext_noop("Unknown cadence “%(value)s”; allowed: %(allowed)s"),
+    "unknown_combine": gettext_noop(
+        "Unknown way of combining “%(value)s”; allowed: %(allowed)s"),
+    "comparison_kind": gettext_noop("Comparison “%(value)s” does not fit a %(kind)s value"),
+    "needs_threshold": gettext_noop("A %(role)s indicator needs a comparison and a threshold"),
+    "threshold_not_bool": gettext_noop("The threshold of a yes/no indicator must be true or "
+                                       "false"),
+    "threshold_not_number": gettext_noop("The threshold must be a number"),
+    "threshold_percent": gettext_noop("A percent threshold must be between 0 and 100"),
+    "threshold_count": gettext_noop("A count threshold must be a whole number of at least 0"),
+    "threshold_not_choice": gettext_noop("The threshold “%(value)s” is not one of the choices"),
+    "threshold_not_list": gettext_noop("The threshold of an “in” comparison must be a list "
+                                       "of choices"),
+    "choices_required": gettext_noop("A choice indicator must list its choices"),
+    "choices_forbidden": gettext_noop("Only a choice indicator may list choices"),
+    "choices_duplicate": gettext_noop("The choice “%(value)s” appears twice"),
+    "veto_with_points": gettext_noop("A veto item cannot carry points"),
+    "points_forbidden": gettext_noop("A %(role)s indicator cannot carry points or steps"),
+    "points_required": gettext_noop("A points indicator needs points or steps"),
+    "points_and_steps": gettext_noop("Give either points or steps, not both"),
+    "steps_and_threshold": gettext_noop("With steps, leave out the threshold"),
+    "steps_kind": gettext_noop("Only numeric indicators can have stepped points"),
+    "steps_order": gettext_noop(
+        "Steps must run from easiest to hardest, thresholds and points rising"),
+    "steps_every_month": gettext_noop("every_month cannot be combined with steps"),
+    "points_positive": gettext_noop("Points must be a positive whole number"),
+    "combine_kind": gettext_noop("Combining by “%(value)s” fits numeric indicators only"),
+    "veto_every_month": gettext_noop("A veto item cannot be combined by every_month"),
+    "info_partial": gettext_noop(
+        "An information indicator gives both a comparison and a threshold, or neither"),
+    "steps_order_falling": gettext_noop(
+        "Steps must run from easiest to hardest: for <= and < the thresholds fall while the "
+        "points rise"),
+    # What a YAML syntax problem means, from PyYAML's wording (reading.py _yaml_hint).
+    "yaml_colon": gettext_noop("a “:” where it is not allowed: put a space after the colon "
+                               "of each field, and quotes around text that contains “:”"),
+    "yaml_tab": gettext_noop("a tab character: indent with spaces only"),
+    "yaml_indent": gettext_noop("the indentation does not line up with the lines above"),
+    "yaml_quote": gettext_noop("a quote is opened but never closed"),
+    "yaml_other": gettext_noop("the structure cannot be read (%(error)s)"),
+    # Format 2 (docs/rule-sets.md "Format 2")
+    "v2_only": gettext_noop("“%(key)s” needs format_version: 2"),
+    "formula_syntax": gettext_noop("The formula is not valid: %(error)s (allowed: numbers, names, "
+                         "+ - * /, brackets, min, max, abs)"),
+    "formula_unknown_name": gettext_noop(
+        "The formula names “%(name)s”, which is neither an indicator "
+                               "nor a village fact (%(facts)s)"),
+    "formula_name_kind": gettext_noop("The formula uses “%(name)s”, which is not a numeric "
+                            "indicator"),
+    "formula_zero_division": gettext_noop(
+        "The formula divides by “%(divisor)s”, which can be zero; "
+                                "divide only by a non-zero number or by population, "
+                                "households or area_km2"),
+    "formula_cycle": gettext_noop("Derived values depend on each other in a circle: %(cycle)s"),
+    "formula_kind": gettext_noop("A derived value must be a number, percent or count"),
+    "derived_field": gettext_noop("A derived value is computed, so it cannot have “%(key)s”"),
+    "code_is_fact": gettext_noop("Indicator code “%(value)s” is the name of a village fact"),
+    "unknown_fact": gettext_noop("Unknown village fact “%(value)s”; allowed: %(allowed)s"),
+    "unknown_category": gettext_noop("Unknown village category “%(value)s”; allowed: %(allowed)s"),
+    "threshold_for_steps": gettext_noop("Thresholds by village (threshold_for) need a threshold, "
+                              "not steps"),
+    "choice_points_kind": gettext_noop("Points per choice (choice_points) fit a choice indicator "
+                             "with the role points or bonus"),
+    "choice_points_alone": gettext_noop("With points per choice, leave out comparison, threshold, "
+                              "points and steps"),
+    "deduction_fields": gettext_noop("A deduction item gives its points per occurrence (points) on "
+                           "a count, without comparison, threshold or steps"),
+    "unknown_indicator": gettext_noop("Unknown indicator “%(value)s”"),
+    "group_member": gettext_noop(
+        "“%(value)s” must be a gate of the star “%(star)s” to be in a group"),
+    "group_twice": gettext_noop("“%(value)s” is already in the group “%(group)s”"),
+    "group_size": gettext_noop(
+        "“at_least” must be between 1 and %(high)s, the number of listed items"),
+    "bands_needed": gettext_noop("Score bands (bands) and level_rule: bands go together"),
+    "bands_order": gettext_noop("Bands run from the highest level down, each needing fewer points"),
+    "unknown_level_rule": gettext_noop("Unknown level rule “%(value)s”; allowed: %(allowed)s"),
 }
 
 TOP_KEYS = ("format_version", "name", "issuer", "year", "version", "reference", "branch_rule",
@@ -82,7 +152,8 @@ INDICATOR_REQUIRED = ("code", "star", "name", "kind", "role")
 STEP_KEYS = ("threshold", "points")
 KIND_NAMES = {"bool": "是/否", "number": "数值", "percent": "百分比", "count": "计数",
               "choice": "选项"}
-ROLE_NAMES = {"gate": "必达", "points": "计分", "veto": "一票否决", "info": "说明"}
+ROLE_NAMES = {"gate": "必达", "points": "计分", "veto": "一票否决", "info": "说明",
+              "bonus": "加分", "deduction": "扣分"}
 REFERENCE_HEADER = (
     "# 参考评星标准（示例）：仅供演示和参考，不是任何县（市、区）的正式标准。",
     "# 使用前须由县级组织部门按本地评星标准和争星晋级实施细则替换。",

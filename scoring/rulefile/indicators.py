@@ -8,12 +8,15 @@ from itertools import pairwise
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scoring.engine import (
+    ALL_ROLES,
     CADENCES,
     COMBINES,
     COMPARISONS,
+    FACTS,
     KINDS,
     NUMERIC_KINDS,
     ROLES,
+    SCORING_ROLES,
     STAR_CODES,
     IndicatorSpec,
     Threshold,
@@ -31,6 +34,14 @@ from .common import (
 from .reader import (
     _decimal,
     _Reader,
+)
+from .v2 import (
+    V2_INDICATOR_KEYS,
+    read_cases,
+    read_choice_points,
+    read_deduction,
+    read_formula,
+    refuse_in_v1,
 )
 
 
@@ -60,16 +71,19 @@ def _read_indicators(reader: _Reader,
 def _read_indicator(reader: _Reader, node: Node,
                     first_lines: dict[str, int]) -> IndicatorSpec | None:
     before = len(reader.problems)
-    f = reader.mapping(node, "每个指标", INDICATOR_KEYS, INDICATOR_REQUIRED)
+    f = reader.mapping(node, "每个指标", INDICATOR_KEYS + V2_INDICATOR_KEYS,
+                       INDICATOR_REQUIRED)
     if f is None:
         return None
+    refuse_in_v1(reader, f, V2_INDICATOR_KEYS)
     code = _read_code(reader, f.get("code"), first_lines)
     star = None
     if "star" in f:
         star = reader.choice(f["star"], "star", STAR_CODES, "unknown_star")
     name = reader.string(f["name"], "name") if "name" in f else None
     kind = reader.choice(f["kind"], "kind", KINDS, "unknown_kind") if "kind" in f else None
-    role = reader.choice(f["role"], "role", ROLES, "unknown_role") if "role" in f else None
+    roles = ROLES if reader.version == 1 else ALL_ROLES
+    role = reader.choice(f["role"], "role", roles, "unknown_role") if "role" in f else None
     comparison = None
     if "comparison" in f:
         comparison = reader.choice(f["comparison"], "comparison", COMPARISONS,
@@ -87,13 +101,33 @@ def _read_indicator(reader: _Reader, node: Node,
     if "evidence_max_age_months" in f:
         max_age = reader.integer(f["evidence_max_age_months"], "evidence_max_age_months", 1)
     choices = _read_choices(reader, f, kind)
+    formula, inputs = None, ()
+    if "formula" in f:
+        formula, inputs = read_formula(reader, f, code, kind)
+        cadence = "annual"  # computed once per evaluation from the combined inputs
     if len(reader.problems) > before or kind is None or role is None:
         return None
-    threshold, points, steps = _read_judging(reader, node, f, kind, role, comparison, choices,
-                                             combine)
+    extras: dict[str, object] = {}
+    if role == "deduction":
+        points, extras["max_deduction"] = read_deduction(reader, node, f, kind)
+        threshold, steps = None, ()
+    elif "choice_points" in f:
+        extras["choice_points"] = read_choice_points(reader, f, kind, role, choices)
+        threshold, points, steps = None, 0, ()
+    else:
+        threshold, points, steps = _read_judging(reader, node, f, kind, role, comparison,
+                                                 choices, combine)
+    if "threshold_for" in f:
+        if steps or role not in ("gate", "points", "bonus", "veto"):
+            reader.problem(f["threshold_for"], "threshold_for_steps")
+        else:
+            extras["threshold_for"] = read_cases(
+                reader, f["threshold_for"],
+                lambda n: _read_threshold(reader, n, kind, comparison, choices))
     if len(reader.problems) > before:
         return None
     return IndicatorSpec(
+        formula=formula, inputs=inputs, **extras,  # type: ignore[arg-type]
         code=code, star=star, name=name, kind=kind, role=role, comparison=comparison,
         threshold=threshold, points=points, steps=steps, choices=choices,
         unit=texts["unit"], help=texts["help"], cadence=cadence, combine=combine,
@@ -111,6 +145,8 @@ def _read_code(reader: _Reader, node: Node | None, first_lines: dict[str, int]) 
     line = node.start_mark.line + 1
     if not _CODE_RE.match(code):
         reader.problem(node, "bad_code", value=code)
+    elif reader.version == 2 and code in FACTS:  # formulas could not tell them apart
+        reader.problem(node, "code_is_fact", value=code)
     elif code in first_lines:
         reader.problem(node, "duplicate_code", value=code, first=first_lines[code])
     else:
@@ -152,7 +188,7 @@ def _read_judging(
     if role in ("gate", "info") and (has_points or has_steps):
         reader.problem(f["points"] if has_points else f["steps"], "points_forbidden",
                        role=ROLE_NAMES[role])
-    if role == "points" and not (has_points or has_steps):
+    if role in SCORING_ROLES and not (has_points or has_steps):
         reader.problem(node, "points_required")
     if has_points and has_steps:
         reader.problem(f["steps"], "points_and_steps")
@@ -164,7 +200,7 @@ def _read_judging(
         reader.problem(f["comparison"], "comparison_kind", value=comparison,
                        kind=KIND_NAMES[kind])
         return None, 0, ()
-    if role == "points" and has_steps and not has_points:
+    if role in SCORING_ROLES and has_steps and not has_points:
         if "threshold" in f:
             reader.problem(f["threshold"], "steps_and_threshold")
         if combine == "every_month":
@@ -173,12 +209,13 @@ def _read_judging(
     threshold = None
     if "threshold" in f:
         threshold = _read_threshold(reader, f["threshold"], kind, comparison, choices)
-    if role in ("gate", "veto", "points") and (comparison is None or "threshold" not in f):
+    if role in ("gate", "veto", "points", "bonus") and (comparison is None
+                                                       or "threshold" not in f):
         reader.problem(node, "needs_threshold", role=ROLE_NAMES[role])
     if role == "info" and (comparison is None) != ("threshold" not in f):
         reader.problem(node, "info_partial")
     points = 0
-    if role == "points" and has_points and not has_steps:
+    if role in SCORING_ROLES and has_points and not has_steps:
         points = reader.integer(f["points"], "points") or 0
         if points <= 0:
             reader.problem(f["points"], "points_positive")
@@ -263,6 +300,7 @@ def _read_steps(reader: _Reader, node: Node, kind: str,
     harder = 1 if comparison in (">=", ">") else -1
     for ((t1, p1), (t2, p2)), item in zip(pairwise(steps), items[1:], strict=True):
         if p2 <= p1 or (t2 - t1) * harder <= 0:
-            reader.problem(item, "steps_order")
+            # A ceiling ladder ("<= 3 cases") gets harder as its thresholds fall.
+            reader.problem(item, "steps_order" if harder == 1 else "steps_order_falling")
             break
     return tuple(steps)

@@ -8,8 +8,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from .common import (
     _T,
-    MESSAGES,
     Problem,
+    chinese,
 )
 
 
@@ -18,10 +18,12 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.version = 1  # the file's format version, once read
+        self.lines: dict[str, int] = {}  # indicator code -> line of its formula
 
     def problem(self, node: Node | int, code: str, **params: object) -> None:
         line = node if isinstance(node, int) else node.start_mark.line + 1
-        message = MESSAGES[code].format(**params)
+        message = chinese(code, params)
         self.problems.append(Problem(line, message, code, params))
 
     def mapping(self, node: Node, where: str, allowed: tuple[str, ...],

@@ -17,17 +17,28 @@ from scoring.engine import (
 
 from .common import (
     _ISSUER_RE,
-    FORMAT_VERSION,
+    FORMAT_VERSIONS,
     STAR_KEYS,
     TOP_KEYS,
     TOP_REQUIRED,
     RuleSetFileError,
+    chinese,
 )
 from .indicators import (
     _read_indicators,
 )
 from .reader import (
     _Reader,
+)
+from .v2 import (
+    V2_STAR_KEYS,
+    V2_TOP_KEYS,
+    check_formulas,
+    read_bands,
+    read_groups,
+    read_history,
+    read_quotas,
+    refuse_in_v1,
 )
 
 
@@ -37,9 +48,9 @@ def parse_ruleset(text: str, ruleset_id: str | int | None = None) -> RuleSetSpec
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        reader.problem(line, "not_yaml", error=getattr(exc, "problem", None) or str(exc))
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = _yaml_line(exc, problem)
+        reader.problem(line, "not_yaml", error=_yaml_hint(problem))
         raise RuleSetFileError(reader.problems) from None
     if root is None:
         reader.problem(1, "empty")
@@ -50,15 +61,49 @@ def parse_ruleset(text: str, ruleset_id: str | int | None = None) -> RuleSetSpec
     return spec
 
 
+_YAML_HINTS = (
+    ("mapping values are not allowed", "yaml_colon"),
+    ("could not find expected ':'", "yaml_colon"),
+    ("'\\t'", "yaml_tab"),
+    ("expected <block end>", "yaml_indent"),
+    ("expected <block mapping start>", "yaml_indent"),
+    ("did not find expected key", "yaml_indent"),
+    ("did not find expected '-' indicator", "yaml_indent"),
+    ("end of stream", "yaml_quote"),
+)
+
+
+def _yaml_line(exc: yaml.YAMLError, problem: str) -> int:
+    """The line the mistake is on: for an unclosed quote or a key without its colon
+    PyYAML notices at a later line, and its context mark is where the mistake is."""
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    late = "end of stream" in problem or "could not find expected ':'" in problem
+    mark = context_mark if late and context_mark is not None else (problem_mark
+                                                                   or context_mark)
+    return mark.line + 1 if mark is not None else 1
+
+
+def _yaml_hint(problem: str) -> str:
+    """PyYAML's English problem explained in Chinese (the line is the problem's own)."""
+    for text, code in _YAML_HINTS:
+        if text in problem:
+            return chinese(code, {})
+    return chinese("yaml_other", {"error": problem})
+
+
 def _read_top(reader: _Reader, root: Node, ruleset_id: str | int | None) -> RuleSetSpec | None:
-    top = reader.mapping(root, "文件顶层", TOP_KEYS, TOP_REQUIRED)
+    top = reader.mapping(root, "文件顶层", TOP_KEYS + V2_TOP_KEYS, TOP_REQUIRED)
     if top is None:
         return None
     if "format_version" in top:
         version = reader.integer(top["format_version"], "format_version")
-        if version is not None and version != FORMAT_VERSION:
+        if version is not None and version not in FORMAT_VERSIONS:
             reader.problem(top["format_version"], "bad_format_version", value=version,
-                           expected=FORMAT_VERSION)
+                           expected=" 或 ".join(map(str, FORMAT_VERSIONS)))
+        elif version is not None:
+            reader.version = version
+    refuse_in_v1(reader, top, V2_TOP_KEYS)
     name = reader.string(top["name"], "name") if "name" in top else None
     issuer = _read_issuer(reader, top.get("issuer"))
     year = reader.integer(top["year"], "year", 2000, 2100) if "year" in top else None
@@ -76,14 +121,30 @@ def _read_top(reader: _Reader, root: Node, ruleset_id: str | int | None) -> Rule
         labels = _read_labels(reader, top["level_labels"])
     stars, star_lines = _read_stars(reader, top.get("stars"))
     indicators, mentioned = _read_indicators(reader, top.get("indicators"))
+    check_formulas(reader, indicators)
+    extras = _read_v2_top(reader, top, indicators) if reader.version == 2 else {}
     _check_stars(reader, stars, star_lines, indicators, mentioned)
     if reader.problems:
         return None
     return RuleSetSpec(
         id=ruleset_id, version=rs_version, name=name, issuer_code=issuer, year=year,
         branch_rule=branch_rule, stars=stars, level_labels=labels, indicators=indicators,
-        reference=reference, risk_margin=margin,
+        reference=reference, risk_margin=margin, format_version=reader.version,
+        **extras,  # type: ignore[arg-type]
     )
+
+
+def _read_v2_top(reader: _Reader, top: dict[str, Node],
+                 indicators: tuple[IndicatorSpec, ...]) -> dict[str, object]:
+    extras: dict[str, object] = {}
+    if "groups" in top:
+        extras["groups"] = read_groups(reader, top["groups"], indicators)
+    extras["level_rule"], extras["bands"] = read_bands(reader, top, indicators)
+    if "history" in top:
+        extras["history_rules"] = read_history(reader, top["history"])
+    if "quotas" in top:
+        extras["quotas"] = read_quotas(reader, top["quotas"])
+    return extras
 
 
 def _read_issuer(reader: _Reader, node: Node | None) -> str | None:
@@ -131,9 +192,13 @@ def _read_stars(reader: _Reader, node: Node | None) -> tuple[dict[str, StarSpec]
             reader.problem(key_node, "duplicate_key", key=code)
             continue
         lines[code] = key_node.start_mark.line + 1
-        fields = reader.mapping(value_node, f"stars.{code} ", STAR_KEYS, STAR_KEYS)
-        if fields is None or len(fields) < 2:
+        fields = reader.mapping(value_node, f"stars.{code} ", STAR_KEYS + V2_STAR_KEYS,
+                                STAR_KEYS)
+        if fields is None or not all(key in fields for key in STAR_KEYS):
             continue
+        refuse_in_v1(reader, fields, V2_STAR_KEYS)
+        extras = {key: reader.integer(fields[key], key, 0) for key in V2_STAR_KEYS
+                  if key in fields}
         pass_mark = reader.integer(fields["pass_mark"], "pass_mark", 0)
         max_points = reader.integer(fields["max_points"], "max_points", 0)
         if pass_mark is None or max_points is None:
@@ -141,7 +206,8 @@ def _read_stars(reader: _Reader, node: Node | None) -> tuple[dict[str, StarSpec]
         if pass_mark > max_points:
             reader.problem(fields["pass_mark"], "pass_mark_too_high", pass_mark=pass_mark,
                            max_points=max_points)
-        stars[code] = StarSpec(code, pass_mark, max_points)
+        stars[code] = StarSpec(code, pass_mark, max_points,
+                               **{k: v for k, v in extras.items() if v is not None})
     for code in STAR_CODES:
         if code not in lines:
             reader.problem(node, "missing_star", star=code)

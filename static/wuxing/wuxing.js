@@ -7,4 +7,13 @@ document.addEventListener("DOMContentLoaded", function () {
     var el = event.target.closest("[data-confirm]");
     if (el && !window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
+  // A link to an item inside a tab (the to-do links to the very indicator): open that
+  // tab, then bring the item into view.
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  var pane = target && target.closest(".tab-pane");
+  var tab = pane && document.querySelector('[data-bs-target="#' + pane.id + '"]');
+  if (tab && window.bootstrap) {
+    window.bootstrap.Tab.getOrCreateInstance(tab).show();
+    target.scrollIntoView({block: "center"});
+  }
 });

@@ -23,11 +23,20 @@ def _request(client, user, case, request):
     return client.get(url)
 
 
-@pytest.mark.parametrize("case", CASES, ids=ids)
+@pytest.mark.parametrize("case", [c for c in CASES if not c.anonymous],
+                         ids=[c.id for c in CASES if not c.anonymous])
 def test_anonymous_users_are_sent_to_login(client, case, request):
     response = _request(client, None, case, request)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.anonymous],
+                         ids=[c.id for c in CASES if c.anonymous])
+def test_public_pages_answer_anonymous_users(client, case, request):
+    response = _request(client, None, case, request)
+    assert response.status_code in case.ok
+    assert "login" not in response.get("Location", "")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.scoped], ids=[c.id for c in CASES
@@ -71,7 +80,8 @@ SAMPLES = {"app_label": "villages", "model_name": "village", "object_id": "1",
            "month": "2026-05"}
 PUBLIC_PREFIXES = ("/admin/login/", "/admin/password_reset", "/admin/reset/",
                    "/accounts/login/", "/i18n/setlang/", "/admin/logout/",
-                   "/accounts/logout/", "/admin/jsi18n/")
+                   "/accounts/logout/", "/admin/jsi18n/",
+                   "/reviews/public/")  # the 公示 board (anonymous cases of the matrix)
 
 
 def _all_paths(resolver=None, prefix=""):

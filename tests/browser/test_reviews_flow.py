@@ -53,6 +53,16 @@ def _apply(page, url, village, star_label, why):
 STAR_CODES = {"产业兴旺星": "industry", "生态宜居星": "ecology"}
 
 
+def _decide(page, code, reason):
+    """The county decides the star explicitly (nothing is pre-selected): approve, and
+    since the engine marks it not met, write why."""
+    decision = page.locator(f"#decision-{code}")
+    assert not decision.locator("input[type=radio]:checked").count()
+    decision.get_by_label("批准", exact=True).check()
+    decision.locator("textarea").fill(reason)
+    page.click("#approve-button")
+
+
 def _open_from_queue(page, url, village):
     page.goto(f"{url}/reviews/")
     page.locator("#queue-table").get_by_role("link", name=village).click()
@@ -70,7 +80,10 @@ def test_an_application_goes_to_award_through_the_public_notice(people, live_ser
     assert "已通过，转入下一环节" in town.content()
 
     _open_from_queue(county, url, "瓦岗村")
-    county.click("#approve-button")
+    county.click("#approve-button")  # undecided: the browser does not even send it
+    assert county.locator("#decision-industry input[type=radio]:invalid").count() == 2
+    assert Application.objects.get(village__name="瓦岗村").state == "county_review"
+    _decide(county, "industry", "经实地核查，合作社分红已兑现")
     county.goto(f"{url}/reviews/cycles/")
     county.locator("#cycle-list a").first.click()
     county.click("#publish-form button")
@@ -123,7 +136,7 @@ def test_an_application_is_returned_fixed_and_resubmitted(people, live_server):
     assert "已补充上传整治前后对比照片" in town.locator("#star-ecology").inner_text()
     town.click("#pass-button")
     _open_from_queue(county, url, "瓦屋村")
-    county.click("#approve-button")
+    _decide(county, "ecology", "整治前后对比照片齐全")
     village.reload()
     assert "已审核通过，待公示" in village.locator("#application-state").inner_text()
     history = village.locator("#history").inner_text()

@@ -26,15 +26,31 @@ def make_cycle(county, ruleset=None, **fields) -> RatingCycle:
 
 
 def make_application(cycle, village, submitted_by, state=AppState.TOWN, stars=None,
-                     **fields) -> Application:
-    """An application put straight into `state` (set once, at creation), with a snapshot."""
+                     earned=(), **fields) -> Application:
+    """An application put straight into `state` (set once, at creation), with a snapshot
+    whose engine result marks the `earned` stars met."""
     application = Application.objects.create(
         cycle=cycle, village=village, submitted_by=submitted_by, state=state,
         stars=stars or ["industry", "ecology"], **fields)
     Snapshot.objects.create(application=application, round=application.round,
                             month=timezone.localdate().replace(day=1),
-                            result={"level": 0, "stars": {}, "indicators": {}})
+                            result={"level": len(earned), "indicators": {},
+                                    "stars": {code: {"earned": True} for code in earned}})
     return application
+
+
+def decisions(state, approve=("industry",), refuse=("ecology",),
+              why="经实地核查，材料属实") -> dict:
+    """The county's approve form: every star decided explicitly, each with a reason
+    (the fixture snapshot marks no star met)."""
+    data = {"state": state}
+    for code in approve:
+        data[f"decision_{code}"] = "approve"
+        data[f"why_{code}"] = why
+    for code in refuse:
+        data[f"decision_{code}"] = "refuse"
+        data[f"why_{code}"] = "材料不全"
+    return data
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from scoring.reviews.models import AppState, ReviewLog
 from tests.conftest import need_service
+from tests.reviews.fixtures import decisions
 
 
 def test_a_second_approval_of_a_handled_application_gets_a_friendly_409(
@@ -16,7 +17,7 @@ def test_a_second_approval_of_a_handled_application_gets_a_friendly_409(
     from tests import factories
     other = factories.user_with_role("county_reviewer", unit=town_a.parent)
     url = reverse("reviews:approve", args=[app_county.pk])
-    data = {"state": AppState.COUNTY, "approve_industry": "on"}
+    data = decisions(AppState.COUNTY)
     client.force_login(reviewer_a)
     assert client.post(url, data).status_code == 302
     client.force_login(other)
@@ -50,8 +51,7 @@ def test_two_reviewers_approving_at_the_same_moment_yield_one_transition(town_a,
             client = Client()
             client.force_login(user)
             start.wait()
-            codes.append(client.post(url, {"state": AppState.COUNTY,
-                                           "approve_industry": "on"}).status_code)
+            codes.append(client.post(url, decisions(AppState.COUNTY)).status_code)
         finally:
             connections.close_all()
 

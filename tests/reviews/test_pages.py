@@ -15,12 +15,12 @@ from tests.reviews.fixtures import make_application
 pytestmark = pytest.mark.django_db
 
 
-def _applications(cycle, town, count, state=AppState.COUNTY):
+def _applications(cycle, town, count, state=AppState.COUNTY, earned=()):
     made = []
     for _ in range(count):
         village = factories.VillageFactory(town=town)
         secretary = factories.user_with_role("village_secretary", village=village)
-        made.append(make_application(cycle, village, secretary, state))
+        made.append(make_application(cycle, village, secretary, state, earned=earned))
     return made
 
 
@@ -49,11 +49,11 @@ def test_a_town_leader_sees_only_the_town_step_of_their_town(client, cycle_a, to
 
 def test_bulk_approval_takes_only_the_applications_the_reviewer_opened(client, cycle_a,
                                                                       town_a, reviewer_a):
-    opened, unopened = _applications(cycle_a, town_a, 2)
+    opened, unopened = _applications(cycle_a, town_a, 2, earned=["industry", "ecology"])
     client.force_login(reviewer_a)
     assert client.get(reverse("reviews:detail", args=[opened.pk])).status_code == 200
-    response = client.post(reverse("reviews:bulk"), {"ids": [opened.pk, unopened.pk]},
-                           follow=True)
+    response = client.post(reverse("reviews:bulk"), {"ids": [opened.pk, unopened.pk],
+                                                     "confirm": "1"}, follow=True)
     opened.refresh_from_db()
     unopened.refresh_from_db()
     assert opened.state == AppState.APPROVED
@@ -70,7 +70,7 @@ def test_a_new_round_must_be_opened_again_before_bulk_approval(client, cycle_a, 
     client.get(reverse("reviews:detail", args=[application.pk]))
     services.send_back(application.pk, leader_a, {"stars": {"industry": "缺凭证"}})
     services.resubmit(application.pk, application.submitted_by, {"star:industry": "已补"})
-    client.post(reverse("reviews:bulk"), {"ids": [application.pk]})
+    client.post(reverse("reviews:bulk"), {"ids": [application.pk], "confirm": "1"})
     application.refresh_from_db()
     assert application.state == AppState.TOWN
 

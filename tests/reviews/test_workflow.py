@@ -18,7 +18,7 @@ from scoring.reviews.models import (
 )
 from scoring.reviews.workdays import add_working_days
 from tests import factories
-from tests.reviews.fixtures import make_cycle
+from tests.reviews.fixtures import decisions, make_cycle
 from wuxing.accounts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -270,7 +270,7 @@ def test_a_county_reviewer_of_another_county_gets_404(client, app_county):
     client.force_login(stranger)
     assert client.get(reverse("reviews:detail", args=[app_county.pk])).status_code == 404
     response = client.post(reverse("reviews:approve", args=[app_county.pk]),
-                           {"state": app_county.state, "approve_industry": "on"})
+                           decisions(app_county.state))
     assert response.status_code == 404
     other_cycle = make_cycle(other_county)
     client.force_login(factories.user_with_role("county_reviewer",

@@ -5,6 +5,7 @@ with results equal to a serial recompute. Skips without the services; fails unde
 
 import os
 import signal
+import time
 from datetime import date
 
 import pytest
@@ -88,6 +89,9 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(ruleset, town_a, wo
         wait_for(lambda: _blocked_on_lock(holder), 60, log)
         os.killpg(first.pid, signal.SIGKILL)  # mid-batch: the batch is not acknowledged
         first.wait(timeout=10)
+        # Redis hands the task on once it has been out longer than the visibility timeout;
+        # a worker looks for such tasks when it starts (and every 100 s after).
+        time.sleep(VISIBILITY + 1)
     finally:
         held.rollback()
         held.close()

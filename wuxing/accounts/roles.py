@@ -32,8 +32,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "revoke": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
     # a recompute run over the county's villages (scoring/runs.py)
     "recompute": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
-    # Anyone who can see the village may object during its public notice.
-    "file_objection": frozenset(Role.values),
+    # Logged-in objections during the public notice: every role that acts (observers
+    # never act; the public objects without an account, see reviews/awarding.may_object).
+    "file_objection": frozenset(set(Role.values) - {Role.OBSERVER}),
     # Monthly progress (scoring.progress). Verifying is also open to the leader of the
     # star working group covering the village: scoring/progress/workflow.py checks that.
     "enter_progress": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.ADMIN}),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from scoring import engine, services
 from scoring.management.commands.recompute import month_argument, prefix_argument
 from scoring.stars import StarCode
+from wuxing.spreadsheets import neutral_row
 
 
 class Command(BaseCommand):
@@ -29,9 +30,10 @@ class Command(BaseCommand):
             when = months[-1]
         rows = services.star_report(prefix, when)
         if format == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
+            # RFC 4180 line ends: the writer then also quotes a name holding a lone CR.
+            writer = csv.writer(self.stdout, lineterminator="\r\n")
             writer.writerow(["code", "name", "level", "stars"])
-            writer.writerows(rows)
+            writer.writerows(neutral_row(row) for row in rows)
             return
         self._table(rows, when)
 

@@ -8,9 +8,9 @@ from .applications import (
     ReviewView,
     Snapshot,
 )
-from .awards import Award, AwardStatus
+from .awards import Award, AwardStatus, CertificateCounter
 from .cycles import RatingCycle
 
-__all__ = ["Application", "AppState", "Award", "AwardStatus", "Objection",
+__all__ = ["Application", "AppState", "Award", "AwardStatus", "CertificateCounter", "Objection",
            "ObjectionStatus", "PublicNotice", "RatingCycle", "ReviewLog", "ReviewView",
            "Snapshot"]

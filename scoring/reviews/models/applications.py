@@ -56,8 +56,7 @@ def _may_review(app: Application, user) -> bool:
 
 def _county_may(action: str):
     def check(app: Application, user) -> bool:
-        return steps.acts_at_level(user, action, app.village.code,
-                                   steps.STEP_PREFIX[steps.COUNTY])
+        return steps.county_acts(user, action, app.village.code)
     return check
 
 
@@ -92,6 +91,10 @@ class Application(FSMModelMixin, models.Model):
     returned_step = models.CharField(_("returned at step"), max_length=10, blank=True)
     approved_stars = models.JSONField(_("stars approved"), default=list, blank=True)
     star_decisions = models.JSONField(_("reasons per star"), default=dict, blank=True)
+    # Why the county approved a star the engine marks not met: {code: text}. Shown to later
+    # steps, on the public notice and carried onto the award.
+    approval_reasons = models.JSONField(_("reasons for approving a star not met"),
+                                        default=dict, blank=True)
     notice = models.ForeignKey("reviews.PublicNotice", on_delete=models.PROTECT, null=True,
                                blank=True, related_name="applications",
                                verbose_name=_("public notice"))
@@ -131,6 +134,20 @@ class Application(FSMModelMixin, models.Model):
 
     def approved_star_labels(self) -> list[str]:
         return [str(StarCode(code).label) for code in self.approved_stars]
+
+    def approved_star_choices(self) -> list[tuple[str, str]]:
+        return [(code, str(StarCode(code).label)) for code in self.approved_stars]
+
+    def approval_reason_rows(self) -> list[tuple[str, str]]:
+        """(star name, reason) of each star approved although the engine marks it not met."""
+        reasons = self.approval_reasons or {}
+        return [(str(StarCode(code).label), reasons[code]) for code in self.approved_stars
+                if reasons.get(code)]
+
+    def engine_met(self) -> set[str]:
+        """Stars the latest snapshot's engine result marks met (earned)."""
+        snapshot = max(self.snapshots.all(), key=lambda s: s.round, default=None)
+        return set(snapshot.earned) if snapshot else set()
 
     def submitted_by_user(self, user) -> bool:
         """Whether the user submitted or resubmitted the application, in any round."""
@@ -207,9 +224,11 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(field=state, source=AppState.COUNTY, target=AppState.APPROVED,
                 permission=_may_review)
-    def approve(self, user, stars: list[str], reasons: dict[str, str]) -> None:
+    def approve(self, user, stars: list[str], reasons: dict[str, str],
+                overrides: dict[str, str] | None = None) -> None:
         self.approved_stars = sorted(stars, key=STAR_ORDER.index)
         self.star_decisions = reasons
+        self.approval_reasons = overrides or {}
         self.flags = {}
 
     @transition(field=state, source=AppState.COUNTY, target=AppState.REJECTED,
@@ -307,6 +326,9 @@ class Objection(models.Model):
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                  null=True, blank=True, related_name="+",
                                  verbose_name=_("filed by"))
+    # Filed on the public notice page by someone without an account: how to answer them.
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
     offline = models.BooleanField(_("received offline"), default=False)
     offline_source = models.CharField(_("received from / how"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ObjectionStatus.choices,
@@ -331,6 +353,15 @@ class Objection(models.Model):
     @property
     def division_code(self) -> str:
         return self.application.village.code
+
+    @property
+    def filed_by_label(self) -> str:
+        if self.offline:
+            return str(_("Received offline")) + f"（{self.offline_source}）"
+        if self.filed_by_id:
+            return str(self.filed_by)
+        return str(_("Public: %(name)s, %(contact)s") % {"name": self.name,
+                                                          "contact": self.contact})
 
 
 class ReviewLog(models.Model):
@@ -369,7 +400,12 @@ class ReviewLog(models.Model):
         raise ValueError("Review log entries are append-only.")
 
     def state_label(self, value: str) -> str:
-        return str(AppState(value).label) if value in AppState.values else value
+        """An application's or an award's state in words, never its code."""
+        from .awards import AwardStatus
+        for choices in (AppState, AwardStatus):
+            if value in choices.values:
+                return str(choices(value).label)
+        return value
 
     @property
     def from_label(self) -> str:

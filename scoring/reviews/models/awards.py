@@ -1,7 +1,7 @@
 """Awards: one row per village, cycle and star. Revocation changes the status, never deletes."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -38,6 +38,11 @@ class Award(models.Model):
                               default=AwardStatus.ACTIVE)
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     reason = models.TextField(_("reason of the last change"), blank=True)
+    # The certificate number: county code, year and a sequence per county and year.
+    number = models.CharField(_("certificate number"), max_length=20, unique=True,
+                              null=True, blank=True, editable=False)
+    approval_reason = models.TextField(
+        _("reason for approving a star the engine marked not met"), blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("changed by"))
@@ -66,3 +71,40 @@ class Award(models.Model):
     @property
     def star_order(self) -> int:
         return STAR_ORDER.index(self.star)
+
+    def save(self, *args, **kwargs):
+        # Every award gets its number when first stored, whatever creates it.
+        if not self.number:
+            with transaction.atomic():
+                self.number = CertificateCounter.allocate(self.village.code[:6],
+                                                          self.cycle.year)
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+
+class CertificateCounter(models.Model):
+    """The last certificate number given per county and year; its row is the lock."""
+
+    county_code = models.CharField(_("county code"), max_length=6)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["county_code", "year"],
+                                               name="one_certificate_counter_per_county_year")]
+        verbose_name = _("certificate counter")
+        verbose_name_plural = _("certificate counters")
+
+    def __str__(self) -> str:
+        return f"{self.county_code}-{self.year}: {self.last}"
+
+    @classmethod
+    def allocate(cls, county_code: str, year: int) -> str:
+        """The next number, e.g. 410902-2026-0001. Call inside a transaction: the counter
+        row stays locked until it commits, so concurrent awards never share a number."""
+        cls.objects.get_or_create(county_code=county_code, year=year)
+        counter = cls.objects.select_for_update().get(county_code=county_code, year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+        return f"{county_code}-{year}-{counter.last:04d}"

@@ -18,7 +18,7 @@ def _back(request, pk):
 
 
 def _require_county(user, code: str, what: str = "publish_notice") -> None:
-    if not steps.acts_at_level(user, what, code, 6):
+    if not steps.county_acts(user, what, code):
         raise PermissionDenied(_("Only the county reviewer may do this."))
 
 

@@ -2,7 +2,7 @@
 
 from django_fsm import has_transition_perm
 
-from scoring.reviews import presentation, services, steps
+from scoring.reviews import awarding, presentation, services, steps
 from scoring.reviews.forms import (
     ApproveForm,
     ObjectionForm,
@@ -14,15 +14,32 @@ from scoring.reviews.forms import (
 )
 from scoring.reviews.models import AppState
 from scoring.reviews.models.applications import REVIEW_STATES
-from wuxing.accounts.access import can
 
 
 def _county(user, action, application) -> bool:
-    return steps.acts_at_level(user, action, application.village.code,
-                               steps.STEP_PREFIX[steps.COUNTY])
+    return steps.county_acts(user, action, application.village.code)
 
 
-def detail_context(request, application) -> dict:
+def _decisions(application) -> list[tuple[str, str, str]]:
+    """(star name, decision, reason) for the stars decided with a reason: later steps,
+    the village and the notice read them."""
+    from scoring.wording import star_name
+    rows = [(star_name(code), "approved", text)
+            for code, text in (application.approval_reasons or {}).items()]
+    rows += [(star_name(code), "refused", text)
+             for code, text in (application.star_decisions or {}).items()]
+    return rows
+
+
+def _log(application, blocks) -> list:
+    names = {row.code: row.name for block in blocks for row in block.indicators}
+    entries = list(application.log.select_related("actor").order_by("at", "pk"))
+    for entry in entries:
+        entry.lines = presentation.log_lines(entry, names)
+    return entries
+
+
+def detail_context(request, application, approve_form=None) -> dict:
     user = request.user
     snapshots = list(application.snapshots.order_by("-round"))
     snapshot = snapshots[0] if snapshots else None
@@ -40,13 +57,14 @@ def detail_context(request, application) -> dict:
     return {
         "application": application, "snapshot": snapshot, "snapshots": snapshots,
         "blocks": blocks,
-        "log": application.log.select_related("actor").order_by("at", "pk"),
+        "log": _log(application, blocks),
         "objections": objections,
+        "decisions": _decisions(application),
         "reviewing": reviewing,
         "can_pass": reviewing and application.state != AppState.COUNTY,
         "can_approve": reviewing and application.state == AppState.COUNTY,
         "can_resubmit": has_transition_perm(application.resubmit, user),
-        "can_object": notice_running and can(user, "file_objection", application.village.code),
+        "can_object": notice_running and awarding.may_object(user, application),
         "can_record": county_notice,
         "can_resolve": county_notice,
         "can_award": application.state == AppState.NOTICE and _county(user, "award",
@@ -54,7 +72,9 @@ def detail_context(request, application) -> dict:
         "award_ready": application.state == AppState.NOTICE and application.notice_over()
         and application.objections_resolved(),
         "return_form": ReturnForm(blocks=blocks) if reviewing else None,
-        "approve_form": ApproveForm(stars=application.ordered_stars) if reviewing else None,
+        "approve_form": approve_form or (ApproveForm(
+            stars=application.ordered_stars, met=set(snapshot.earned) if snapshot else set())
+            if reviewing else None),
         "reject_form": RejectForm(),
         "objection_form": ObjectionForm(stars=application.approved_stars),
         "offline_form": OfflineObjectionForm(stars=application.approved_stars),

@@ -18,7 +18,6 @@ from scoring.reviews import awarding, steps
 from scoring.reviews.forms import CountyTargetForm, CycleForm, PublishForm
 from scoring.reviews.models import Application, AppState, Award, RatingCycle
 from villages.models import AdminUnit, UnitLevel
-from wuxing.accounts.access import scopes_of
 from wuxing.accounts.models import AuditEvent, AuditKind
 
 from .common import action, form_errors
@@ -26,23 +25,20 @@ from .common import action, form_errors
 
 def _county_of(user) -> AdminUnit:
     """The county where the user is a county reviewer (403 when none)."""
-    for scope in scopes_of(user):
-        if len(scope.prefix) == 6 and steps.acts_at_level(
-                user, "county_review", scope.prefix + "000000", 6):
-            return AdminUnit.objects.get(code=scope.prefix + "000000", level=UnitLevel.COUNTY)
-    raise PermissionDenied(_("Only a county reviewer manages rating cycles."))
+    counties = steps.reviewer_counties(user)
+    if not counties:
+        raise PermissionDenied(_("Only a county reviewer manages rating cycles."))
+    return AdminUnit.objects.get(code=counties[0].ljust(12, "0"), level=UnitLevel.COUNTY)
 
 
 def _require_county(user, cycle) -> None:
-    if not steps.acts_at_level(user, "county_review", cycle.county.code, 6):
+    if not steps.county_acts(user, "county_review", cycle.county.code):
         raise PermissionDenied(_("Only a county reviewer manages rating cycles."))
 
 
 def cycle_list(request):
     cycles = RatingCycle.objects.visible_to(request.user).select_related("county", "ruleset")
-    can_create = any(len(s.prefix) == 6 for s in scopes_of(request.user)) and any(
-        steps.acts_at_level(request.user, "county_review", s.prefix + "000000", 6)
-        for s in scopes_of(request.user) if len(s.prefix) == 6)
+    can_create = bool(steps.reviewer_counties(request.user))
     return render(request, "reviews/cycle_list.html", {"cycles": cycles,
                                                        "can_create": can_create})
 
@@ -106,7 +102,7 @@ def cycle_detail(request, pk):
     counts = dict(applications.values_list("state").annotate(n=Count("pk")).order_by())
     states = [(label, counts.get(value, 0)) for value, label in AppState.choices
               if value != AppState.DRAFT]
-    is_county = steps.acts_at_level(request.user, "county_review", cycle.county.code, 6)
+    is_county = steps.county_acts(request.user, "county_review", cycle.county.code)
     return render(request, "reviews/cycle_detail.html", {
         "cycle": cycle, "states": states, "is_county": is_county,
         "target": CountyTarget.objects.filter(county=cycle.county, year=cycle.year).first(),

@@ -13,6 +13,7 @@ from scoring.reviews.forms import ApproveForm, RejectForm, ReturnForm
 from scoring.reviews.models import Application, ReviewView
 
 from .common import PAGE_SIZE, action, form_errors
+from .context import detail_context
 
 
 def queue(request):
@@ -70,9 +71,12 @@ def send_back(request, pk):
 @action(_back)
 def approve(request, pk):
     application = _application(request, pk)
-    form = ApproveForm(request.POST, stars=application.ordered_stars)
+    form = ApproveForm(request.POST, stars=application.ordered_stars,
+                       met=application.engine_met())
     if not form.is_valid():
-        raise ValidationError(_("Approve at least one star, or reject the application."))
+        # The page again with the decisions and reasons as typed, each error at its star.
+        context = detail_context(request, application, approve_form=form)
+        return render(request, "reviews/detail.html", context, status=400)
     services.approve(application.pk, request.user, form.approved(), form.reasons(),
                      expected_state=_expected(request))
     messages.success(request, _("The application was approved."))
@@ -93,21 +97,33 @@ def reject(request, pk):
 
 @action(_queue)
 def bulk_approve(request):
+    """First POST: the confirmation page listing exactly what will be approved;
+    the POST from that page (`confirm`) does it."""
     if not services.is_reviewer(request.user):
         raise PermissionDenied(_("Only reviewers approve applications."))
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     if not ids:
         raise ValidationError(_("Select the applications to approve."))
+    if not request.POST.get("confirm"):
+        plan = services.bulk_plan(request.user, ids)
+        return render(request, "reviews/bulk_confirm.html", {
+            "plan": plan, "acting": [i for i in plan if i.outcome in ("approve", "pass")]})
     outcome = services.bulk_approve(request.user, ids)
+    _bulk_messages(request, outcome)
+    return redirect("reviews:queue")
+
+
+def _bulk_messages(request, outcome) -> None:
     if outcome["done"]:
         messages.success(request, _("%(count)d approved.") % {"count": len(outcome["done"])})
-    if outcome["not_viewed"]:
-        messages.warning(request, _("Not approved, open them first: %(names)s") % {
-            "names": "、".join(a.village.name for a in outcome["not_viewed"])})
-    if outcome["handled"]:
-        messages.warning(request, _("Already handled by someone else: %(names)s") % {
-            "names": "、".join(a.village.name for a in outcome["handled"])})
-    if outcome["refused"]:
-        messages.warning(request, _("Not approved, not yours to decide: %(names)s") % {
-            "names": "、".join(a.village.name for a in outcome["refused"])})
-    return redirect("reviews:queue")
+    warnings = {
+        "not_viewed": _("Not approved, open them first: %(names)s"),
+        "undecided": _("Not approved, a star the engine marks not met needs your decision "
+                       "on the application page: %(names)s"),
+        "handled": _("Already handled by someone else: %(names)s"),
+        "refused": _("Not approved, not yours to decide: %(names)s"),
+    }
+    for key, text in warnings.items():
+        if outcome[key]:
+            messages.warning(request, text % {
+                "names": "、".join(a.village.name for a in outcome[key])})

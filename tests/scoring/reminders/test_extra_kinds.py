@@ -51,6 +51,23 @@ def test_the_county_reviewer_hears_of_the_county_step(app_county, leader_a, revi
     assert ReminderKind.REVIEW_WAITING not in kinds_of(leader_a)
 
 
+def test_administrators_hear_of_waiting_applications_but_never_one_who_submitted_it(
+        app_town, leader_a, town_a):
+    from scoring.reviews.models import ReviewLog
+    from tests import factories
+
+    admin = factories.user_with_role("admin", unit=town_a.parent)
+    other_leader = factories.user_with_role("town_leader", unit=town_a)
+    # The leader once submitted this application for the village: they may not review it.
+    ReviewLog.objects.create(application=app_town, actor=leader_a, action="resubmit",
+                             from_state="returned", to_state=app_town.state)
+    waiting_since(app_town, 6)
+    run_dispatch(timezone.localdate())
+    assert kinds_of(admin) == [ReminderKind.REVIEW_WAITING]
+    assert kinds_of(other_leader) == [ReminderKind.REVIEW_WAITING]
+    assert ReminderKind.REVIEW_WAITING not in kinds_of(leader_a)
+
+
 def test_the_secretary_hears_of_entries_sent_back(ruleset, village_a, secretary_a,
                                                   official_a):
     indicator = ruleset.indicators.filter(cadence=Cadence.MONTHLY).first()

@@ -16,6 +16,7 @@ class Command(BaseCommand):
         reminders_demo.load()
         from scoring.reviews import demo as reviews_demo
         reviews_demo.load()
+        reviews_demo.load_stages()
         self.stdout.write(self.style.SUCCESS(_("Demo data loaded.")))
         self.stdout.write(_("New entries: %(entries)d, evidence files: %(evidence)d, "
                             "assessments computed: %(assessments)d") % counts)
