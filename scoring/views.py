@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from scoring import runs, services
+from scoring import engine, runs, services
 from scoring.models import RecomputeRun
 from scoring.rulesets import rule_rows
 from villages.models import AdminUnit, Village
 from wuxing.accounts.access import can, scopes_of
+from wuxing.params import integer
 
 
 def mine(request):
@@ -31,10 +32,8 @@ def in_force(request, code):
              or AdminUnit.objects.visible_to(request.user).filter(code=code).first())
     if place is None:
         raise Http404(_("Not found, or outside your jurisdiction."))
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    year = integer(request.GET, "year", default=timezone.localdate().year,
+                   min_value=engine.MIN_YEAR, max_value=engine.MAX_YEAR)
     ruleset = services.ruleset_for(code, year)
     may_recompute = isinstance(place, AdminUnit) and can(request.user, "recompute", code)
     return render(request, "rulesets/in_force.html", {

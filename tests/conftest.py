@@ -172,3 +172,9 @@ def pending_sheet_a(progress_may, official_a, town_a, village_a, ruleset):
                                                  "indicator_id": indicator.pk,
                                                  "indicator": indicator.name, "old": "—",
                                                  "new": "90", "raw": "90", "version": 0}])
+
+
+@pytest.fixture
+def admin_a(db):
+    """An administrator (superuser: every place, every action)."""
+    return factories.UserFactory(is_superuser=True, is_staff=True)

@@ -20,8 +20,8 @@ class TownFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AdminUnit
 
-    # Three digits whatever the number of towns a whole run makes (a fourth one made
-    # 13-digit codes once the suite passed 899 towns).
+    # Wraps like the village codes: a long session creates more than 899 towns (each test
+    # rolls its own back), and a fourth digit would make a 13-digit code.
     code = factory.Sequence(lambda n: f"410902{101 + n % 899:03d}000")
     name = factory.Sequence(lambda n: f"测试镇{n}")
     level = UnitLevel.TOWN

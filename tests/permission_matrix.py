@@ -9,6 +9,12 @@ Each feature adds its URLs here; `test_every_url_is_in_the_matrix` fails otherwi
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# A user of town A (or its county) for every role, by fixture name.
+ROLE_USERS = {
+    "town_official": "official_a", "observer": "observer_a", "town_leader": "leader_a",
+    "village_secretary": "secretary_a", "county_reviewer": "reviewer_a", "admin": "admin_a",
+}
+
 
 def _none(request) -> dict:
     return {}
@@ -27,6 +33,28 @@ class Case:
     # roles of town A that see the object but may not act, beyond the observer
     forbidden_to: tuple[str, ...] = field(default=())
     anonymous: bool = False  # public (login_not_required): anonymous users get `ok`
+    # The ACTION_ROLES entry (or entries: any of them) the URL takes: each role's outcome
+    # inside the jurisdiction is derived from it (allowed: `ok`; else 403).
+    action: str | tuple[str, ...] | None = None
+    # Where a role's outcome differs from that rule, role -> statuses, with the reason
+    # in a comment at the row.
+    outcomes: dict = field(default_factory=dict)
+    # The object belongs to a town or county: a village secretary does not see it (404).
+    above_village: bool = False
+
+    @property
+    def allowed_roles(self) -> frozenset[str]:
+        from wuxing.accounts.roles import ACTION_ROLES
+        actions = (self.action,) if isinstance(self.action, str) else self.action or ()
+        return frozenset().union(*(ACTION_ROLES[a] for a in actions))
+
+    def expected(self, role: str) -> tuple[int, ...]:
+        """The statuses a user of `role` (of town A or its county) gets from this row."""
+        if role in self.outcomes:
+            return self.outcomes[role]
+        if role == "village_secretary" and self.above_village:
+            return (404,)
+        return self.ok if role in self.allowed_roles else (403,)
 
     @property
     def id(self) -> str:
@@ -143,11 +171,12 @@ CASES: list[Case] = [
     Case("home", scoped=False, ok=(302,)),
     Case("villages:list", scoped=False),
     Case("villages:detail", village_code),
-    Case("villages:edit", village_code, write=True, forbidden_to=("secretary_a",)),
+    Case("villages:edit", village_code, write=True, forbidden_to=("secretary_a",),
+         action="edit_village"),
     Case("villages:edit", village_code, method="post", write=True,
          data=lambda r: {"population": 1234, "households": 300, "party_members": 41,
                          "farmland_mu": "2000.0"},
-         ok=(302,), forbidden_to=("secretary_a",)),
+         ok=(302,), forbidden_to=("secretary_a",), action="edit_village"),
     Case("notifications:list", scoped=False),
     Case("notifications:history", scoped=False),
     Case("notifications:badge", scoped=False),
@@ -157,15 +186,17 @@ CASES: list[Case] = [
     Case("reminders:towns", scoped=False),
     Case("reminders:policy", town_code),
     Case("reminders:policy", town_code, method="post", write=True, owner="leader_a",
-         data=lambda r: POLICY_FORM, ok=(302,), forbidden_to=("official_a",)),
+         data=lambda r: POLICY_FORM, ok=(302,), forbidden_to=("official_a",),
+         action="manage_reminders", above_village=True),
     Case("reminders:period", town_code, method="post", write=True, owner="leader_a",
          data=lambda r: {"period-deadline_day": 8, "period-evidence_limit": 40}, ok=(302,),
-         forbidden_to=("official_a",)),
+         forbidden_to=("official_a",), action="manage_periods", above_village=True),
     Case("reminders:robots", town_group),
     Case("reminders:robots", town_group, method="post", write=True, owner="leader_a",
-         data=lambda r: ROBOT_FORM, ok=(302,), forbidden_to=("official_a",)),
+         data=lambda r: ROBOT_FORM, ok=(302,), forbidden_to=("official_a",),
+         action="manage_groups", above_village=True),
     Case("reminders:robot_delete", town_robot, method="post", write=True, owner="leader_a",
-         ok=(302,), forbidden_to=("official_a",)),
+         ok=(302,), forbidden_to=("official_a",), action="manage_groups", above_village=True),
     # dashboards (issue 5)
     Case("rulesets:mine", scoped=False, ok=(302,)),
     Case("rulesets:in_force", village_code),
@@ -175,19 +206,21 @@ CASES: list[Case] = [
     Case("dashboards:town", town_code),
     Case("dashboards:unit", town_code, ok=(302,)),  # a town's overview is its dashboard
     Case("dashboards:points_add", town_code, write=True, owner="leader_a",
-         forbidden_to=("official_a",)),
+         forbidden_to=("official_a",), action="manage_town_records", above_village=True),
     Case("dashboards:points_add", town_code, method="post", write=True, owner="leader_a",
-         data=points_data, ok=(302,), forbidden_to=("official_a",)),
+         data=points_data, ok=(302,), forbidden_to=("official_a",),
+         action="manage_town_records", above_village=True),
     Case("dashboards:points_delete", ledger_pk, method="post", write=True, owner="leader_a",
-         ok=(302,), forbidden_to=("official_a",)),
+         ok=(302,), forbidden_to=("official_a",), action="manage_town_records", above_village=True),
     Case("dashboards:pairing_add", town_code, write=True, owner="leader_a",
-         forbidden_to=("official_a",)),
+         forbidden_to=("official_a",), action="manage_town_records", above_village=True),
     Case("dashboards:pairing_add", town_code, method="post", write=True, owner="leader_a",
-         data=pairing_data, ok=(302,), forbidden_to=("official_a",)),
+         data=pairing_data, ok=(302,), forbidden_to=("official_a",),
+         action="manage_town_records", above_village=True),
     Case("dashboards:pairing", pairing_pk),
     Case("dashboards:pairing", pairing_pk, method="post", write=True, owner="leader_a",
          data=lambda r: {"date": "2026-11-03", "title": "互学"}, ok=(302,),
-         forbidden_to=("official_a",)),
+         forbidden_to=("official_a",), action="manage_town_records", above_village=True),
     Case("dashboards:bulletin", town_quarter),
     Case("dashboards:bulletin_xlsx", town_quarter),
     # Monthly progress
@@ -195,26 +228,29 @@ CASES: list[Case] = [
     Case("progress:month", village_month),
     Case("progress:preview", village_month),
     Case("progress:save", village_indicator, method="post", write=True, ok=(302,),
-         data=lambda r: {"value": "90", "version": "0"}, forbidden_to=("secretary_a",)),
+         data=lambda r: {"value": "90", "version": "0"}, forbidden_to=("secretary_a",),
+         action="enter_progress"),
     Case("progress:carry", village_indicator, method="post", write=True, ok=(302,),
-         data=lambda r: {"version": "0"}, forbidden_to=("secretary_a",)),
+         data=lambda r: {"version": "0"}, forbidden_to=("secretary_a",), action="enter_progress"),
     Case("progress:submit", village_month, method="post", write=True, ok=(302,),
-         forbidden_to=("secretary_a",)),
+         forbidden_to=("secretary_a",), action="enter_progress"),
     Case("progress:reopen", village_month, write=True, owner="leader_a",
-         forbidden_to=("official_a", "secretary_a")),
+         forbidden_to=("official_a", "secretary_a"), action="reopen_month"),
     Case("progress:reopen", village_month, method="post", write=True, owner="leader_a",
          data=lambda r: {"reason": "补录遗漏的会议记录"}, ok=(302,),
-         forbidden_to=("official_a", "secretary_a")),
+         forbidden_to=("official_a", "secretary_a"), action="reopen_month"),
     Case("progress:add_evidence", village_indicator, method="post", write=True, ok=(302,),
-         owner="secretary_a"),
+         owner="secretary_a", action="add_evidence"),
     Case("progress:verify", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
-         data=lambda r: {"version": "1"}, forbidden_to=("official_a", "secretary_a")),
+         data=lambda r: {"version": "1"}, forbidden_to=("official_a", "secretary_a"),
+         action="verify_entry"),
     Case("progress:return", entry_pk, method="post", write=True, owner="leader_a", ok=(302,),
          data=lambda r: {"version": "1", "reason": "数据不准"},
-         forbidden_to=("official_a", "secretary_a")),
+         forbidden_to=("official_a", "secretary_a"), action="verify_entry"),
     Case("progress:verification", scoped=False, owner="leader_a"),
     Case("progress:verification_act", method="post", write=True, owner="leader_a", ok=(302,),
-         data=lambda r: verify_row(r), forbidden_to=("official_a", "secretary_a")),
+         data=lambda r: verify_row(r), forbidden_to=("official_a", "secretary_a"),
+         action="verify_entry"),
     Case("progress:evidence_file", evidence_pk),
     Case("progress:evidence_thumbnail", evidence_pk),
     Case("progress:remove_evidence", evidence_pk, method="post", write=True, ok=(302,),
@@ -223,8 +259,12 @@ CASES: list[Case] = [
     Case("progress:completeness", town_month),
     Case("progress:sheet_download", town_month),
     # A village secretary does not see town pages at all (404, outside the village).
-    Case("progress:sheet_upload", town_month, write=True),
-    Case("progress:sheet_confirm", sheet_token, method="post", write=True, ok=(302,)),
+    Case("progress:sheet_upload", town_month, write=True,
+         action="enter_progress", above_village=True),
+    # A checked sheet waits for the one who uploaded it: anyone else finds nothing (404).
+    Case("progress:sheet_confirm", sheet_token, method="post", write=True, ok=(302,),
+         action="enter_progress", above_village=True,
+         outcomes={"town_leader": (404,), "admin": (404,)}),
 ]
 
 # URL names that are public or belong to Django's own machinery, outside the matrix.
@@ -292,54 +332,64 @@ CASES += [
     Case("reviews:queue", scoped=False),
     Case("reviews:mine", scoped=False),
     Case("reviews:apply", village_code, write=True, owner="secretary_a",
-         forbidden_to=("leader_a",)),
+         forbidden_to=("leader_a",), action="apply"),
     Case("reviews:apply", village_code, method="post", write=True, owner="secretary_a",
-         data=_apply_data, ok=(302,), forbidden_to=("leader_a",)),
+         data=_apply_data, ok=(302,), forbidden_to=("leader_a",), action="apply"),
     Case("reviews:detail", _pk("app_town")),
     Case("reviews:resubmit", _pk("app_returned"), write=True, owner="secretary_a",
-         forbidden_to=("leader_a",)),
+         forbidden_to=("leader_a",), action="apply"),
     Case("reviews:resubmit", _pk("app_returned"), method="post", write=True,
          owner="secretary_a", ok=(302,), forbidden_to=("leader_a",),
-         data=_state("app_returned", **{"fix_star:industry": "已补充分红凭证"})),
+         data=_state("app_returned", **{"fix_star:industry": "已补充分红凭证"}), action="apply"),
     Case("reviews:pass", _pk("app_town"), method="post", data=_state("app_town"),
-         ok=(302,), **_TOWN),
+         ok=(302,), **_TOWN, action="pre_review"),
     Case("reviews:return", _pk("app_town"), method="post", ok=(302,),
-         data=_state("app_town", star_industry="缺少合作社分红凭证"), **_TOWN),
+         data=_state("app_town", star_industry="缺少合作社分红凭证"), **_TOWN, action="pre_review"),
     Case("reviews:approve", _pk("app_county"), method="post", ok=(302,),
-         data=lambda r: decisions(r.getfixturevalue("app_county").state), **_COUNTY),
+         data=lambda r: decisions(r.getfixturevalue("app_county").state), **_COUNTY,
+         action="county_review"),
     Case("reviews:reject", _pk("app_county"), method="post", ok=(302,),
-         data=_state("app_county", reason="材料不实"), **_COUNTY),
+         data=_state("app_county", reason="材料不实"), **_COUNTY, action="county_review"),
     # The first POST shows what will be approved (200); the confirmed POST does it.
     Case("reviews:bulk", method="post", scoped=False, ok=(200,),
          data=lambda r: {"ids": [r.getfixturevalue("app_county").pk]}, owner="reviewer_a",
-         write=True, forbidden_to=("secretary_a",)),
+         write=True, forbidden_to=("secretary_a",),
+         action=("pre_review", "city_review", "county_review")),
     Case("reviews:object", _pk("app_notice"), method="post", ok=(302,), write=True,
-         data=lambda r: {"star": "industry", "text": "分红账目未公开"}),
+         data=lambda r: {"star": "industry", "text": "分红账目未公开"}, action="file_objection"),
     Case("reviews:record_objection", _pk("app_notice"), method="post", ok=(302,),
-         data=lambda r: {"star": "", "text": "来信反映", "source": "群众来信"}, **_COUNTY),
+         data=lambda r: {"star": "", "text": "来信反映", "source": "群众来信"}, **_COUNTY,
+         action="publish_notice"),
     Case("reviews:resolve", _pk("objection_a"), method="post", ok=(302,),
-         data=lambda r: {"status": "dismissed", "resolution": "经核查不属实"}, **_COUNTY),
-    Case("reviews:award", _pk("app_notice_over"), method="post", ok=(302,), **_COUNTY),
+         data=lambda r: {"status": "dismissed", "resolution": "经核查不属实"}, **_COUNTY,
+         action="publish_notice"),
+    Case("reviews:award", _pk("app_notice_over"), method="post", ok=(302,), **_COUNTY,
+         action="award"),
     Case("reviews:certificate", _pk("award_a")),
     Case("reviews:revoke", _pk("award_a"), method="post", ok=(302,),
-         data=lambda r: {"reason": "发生刑事案件"}, **_COUNTY),
+         data=lambda r: {"reason": "发生刑事案件"}, **_COUNTY, action="revoke"),
     Case("reviews:reinstate", _pk("award_revoked"), method="post", ok=(302,),
-         data=lambda r: {"reason": "案件经查与村两委无关"}, **_COUNTY),
+         data=lambda r: {"reason": "案件经查与村两委无关"}, **_COUNTY, action="revoke"),
     # Cycles belong to the county: an official of another town of it sees them too.
     Case("reviews:cycles", scoped=False),
-    Case("reviews:cycle_create", scoped=False, **_COUNTY),
+    # An administrator has no county of its own to open a cycle for (a cycle is created
+    # for the county of the reviewer's membership): 403.
+    Case("reviews:cycle_create", scoped=False, **_COUNTY,
+         action="county_review", outcomes={"admin": (403,)}),
     Case("reviews:cycle_create", method="post", scoped=False, data=_cycle_data, ok=(302,),
-         **_COUNTY),
+         **_COUNTY, action="county_review", outcomes={"admin": (403,)}),
     Case("reviews:cycle", _pk("cycle_a"), scoped=False),
-    Case("reviews:cycle_edit", _pk("cycle_a"), scoped=False, **_COUNTY),
-    Case("reviews:cycle_target", _pk("cycle_a"), scoped=False, **_COUNTY),
+    Case("reviews:cycle_edit", _pk("cycle_a"), scoped=False, **_COUNTY,
+         action="county_review"),
+    Case("reviews:cycle_target", _pk("cycle_a"), scoped=False, **_COUNTY,
+         action="county_review"),
     Case("reviews:cycle_target", _pk("cycle_a"), method="post", scoped=False, ok=(302,),
          data=lambda r: {"min_level_all": 3, "share_four_plus": 30, "share_five": 5},
-         **_COUNTY),
+         **_COUNTY, action="county_review"),
     Case("reviews:cycle_edit", _pk("cycle_a"), method="post", scoped=False, ok=(302,),
-         data=_cycle_data, **_COUNTY),
+         data=_cycle_data, **_COUNTY, action="county_review"),
     Case("reviews:publish", _pk("cycle_a"), method="post", scoped=False, ok=(302,),
-         data=_publish_data, **_COUNTY),
+         data=_publish_data, **_COUNTY, action="publish_notice"),
     Case("reviews:notice", _pk("cycle_a"), scoped=False),
     # The public 公示 board: no login; anyone objects, a logged-in observer does not act.
     Case("reviews:public_notice", _public_board, scoped=False, anonymous=True),
@@ -369,3 +419,17 @@ CASES += [
     Case("accounts:locks", **_ADMIN),
     Case("accounts:unlock", method="post", data=_locked_account, ok=(302,), **_ADMIN),
 ]
+
+
+# --- the audit log (wuxing/ops/audit.py): administrators and county reviewers --------------
+# Reading, yet observers get 403: `write=True` expresses that. The page has no object of a
+# place, so another town's official gets 403 (not a reviewer), not 404.
+_AUDIT = {"owner": "reviewer_a", "write": True, "scoped": False,
+          "forbidden_to": ("official_a", "leader_a", "secretary_a")}
+
+CASES += [
+    Case("ops:audit", **_AUDIT),
+    Case("ops:audit_export", **_AUDIT),
+]
+# The health endpoint answers without a login (tests/ops/test_health.py).
+OUTSIDE_MATRIX = OUTSIDE_MATRIX | {"health"}

@@ -8,13 +8,14 @@ Every unit and village carries its 12-digit statistical division code. A unit's
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from scoring.stars import StarCode
 from wuxing.accounts.access import ScopedQuerySet
+from wuxing.ranges import LATITUDE, LONGITUDE, in_range, range_checks
 
 code_validator = RegexValidator(r"^\d{12}$", _("A division code has exactly 12 digits."))
 
@@ -118,6 +119,17 @@ class VillageCategory(models.TextChoices):
     OTHER = "其他", _("Other village")
 
 
+# Village facts. Chinese administrative villages and urban communities have up to about
+# 100,000 residents; the bounds leave ten times that and refuse typing slips such as
+# 99,999,999,999. 10 million mu is 6,667 km², larger than any village's land.
+VILLAGE_RANGES = {
+    "population": (0, 1_000_000), "households": (0, 500_000),
+    "party_members": (0, 100_000), "farmland_mu": (0, 10_000_000),
+    "latitude": LATITUDE, "longitude": LONGITUDE,
+    "poor_households": (0, 500_000), "area_km2": (0, 10_000),
+}
+
+
 class Village(models.Model):
     code = models.CharField(_("division code"), max_length=12, unique=True,
                             validators=[code_validator])
@@ -128,20 +140,28 @@ class Village(models.Model):
     area = models.ForeignKey(ManagementArea, on_delete=models.SET_NULL, null=True,
                              blank=True, related_name="villages",
                              verbose_name=_("management area"))
-    population = models.PositiveIntegerField(_("population"), default=0)
-    households = models.PositiveIntegerField(_("households"), default=0)
-    party_members = models.PositiveIntegerField(_("Party members"), default=0)
+    population = models.PositiveIntegerField(_("population"), default=0,
+                                             validators=in_range(VILLAGE_RANGES["population"]))
+    households = models.PositiveIntegerField(_("households"), default=0,
+                                             validators=in_range(VILLAGE_RANGES["households"]))
+    party_members = models.PositiveIntegerField(
+        _("Party members"), default=0, validators=in_range(VILLAGE_RANGES["party_members"]))
     farmland_mu = models.DecimalField(_("farmland (mu)"), max_digits=10, decimal_places=1,
-                                      default=0, validators=[MinValueValidator(0)])
+                                      default=0,
+                                      validators=in_range(VILLAGE_RANGES["farmland_mu"]))
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6,
-                                   null=True, blank=True)
+                                   null=True, blank=True,
+                                   validators=in_range(VILLAGE_RANGES["latitude"]))
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6,
-                                    null=True, blank=True)
+                                    null=True, blank=True,
+                                    validators=in_range(VILLAGE_RANGES["longitude"]))
     # Facts a format 2 rule set may name (docs/rule-sets.md "Village facts").
-    poor_households = models.PositiveIntegerField(_("registered poor households"), null=True,
-                                                  blank=True)
+    poor_households = models.PositiveIntegerField(
+        _("registered poor households"), null=True, blank=True,
+        validators=in_range(VILLAGE_RANGES["poor_households"]))
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=8, decimal_places=2,
-                                   null=True, blank=True, validators=[MinValueValidator(0)])
+                                   null=True, blank=True,
+                                   validators=in_range(VILLAGE_RANGES["area_km2"]))
     category = models.CharField(_("village category"), max_length=10, blank=True,
                                 choices=VillageCategory.choices)
 
@@ -150,6 +170,7 @@ class Village(models.Model):
 
     class Meta:
         ordering = ["code"]
+        constraints = range_checks("village", VILLAGE_RANGES)
         verbose_name = _("village")
         verbose_name_plural = _("villages")
 
@@ -185,6 +206,9 @@ class BranchType(models.TextChoices):
     COMMITTEE = "committee", _("Party committee")
 
 
+BRANCH_RANGES = {"member_count": VILLAGE_RANGES["party_members"]}
+
+
 class PartyBranch(models.Model):
     village = models.OneToOneField(Village, on_delete=models.CASCADE, related_name="branch",
                                    verbose_name=_("village"))
@@ -195,10 +219,12 @@ class PartyBranch(models.Model):
     secretary = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                   null=True, blank=True, related_name="branches",
                                   verbose_name=_("secretary's account"))
-    member_count = models.PositiveIntegerField(_("members"), default=0)
+    member_count = models.PositiveIntegerField(
+        _("members"), default=0, validators=in_range(BRANCH_RANGES["member_count"]))
 
     class Meta:
         ordering = ["village__code"]
+        constraints = range_checks("partybranch", BRANCH_RANGES)
         verbose_name = _("Party branch")
         verbose_name_plural = _("Party branches")
 

@@ -6,6 +6,7 @@ DJANGO_DEBUG=false, DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWE
 """
 
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "wuxing.accounts",
     "wuxing.notifications",
+    "wuxing.ops",
     "villages",
     "scoring",
     "scoring.progress",
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id and duration cover every other middleware (wuxing/ops/logs.py).
+    "wuxing.ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # 400 for a NUL character in the URL or the form (PostgreSQL refuses it in text).
+    "wuxing.params.RefuseNulMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -292,12 +298,57 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Logs, errors, health (docs/OPERATIONS.md "Health, errors, logs") ----------------------
+# WUXING_LOG_FORMAT=json writes one JSON object per line; every line carries the request
+# id, user id and unit code (wuxing/ops/logs.py).
+WUXING_LOG_FORMAT = env.str("WUXING_LOG_FORMAT", default="text")
+WUXING_SLOW_REQUEST_MS = env.int("WUXING_SLOW_REQUEST_MS", default=2000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "wuxing.ops.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s "
+                           "user=%(user_id)s unit=%(unit_code)s] %(message)s"},
+        "json": {"()": "wuxing.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"],
+                    "formatter": "json" if WUXING_LOG_FORMAT == "json" else "text"},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        # One line per request at INFO; the slow-request line is a WARNING.
+        "wuxing.requests": {"level": env.str("WUXING_REQUEST_LOG_LEVEL", default="INFO"),
+                            "handlers": ["console"], "propagate": False},
+        "django.request": {"handlers": ["console", "mail_admins"], "level": "WARNING",
+                           "propagate": False},
+    },
 }
+
+# "Name <address>, Name <address>": who gets error mails when Sentry is not configured.
+ADMINS = getaddresses([env.str("DJANGO_ADMINS", default="")])
+ADMINS = [(name, address) for name, address in ADMINS if address]
+SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default="wuxing@localhost")
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from wuxing.ops.errors import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+                release=env.str("SENTRY_RELEASE", default=""),
+                traces=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
+    # Errors go to Sentry; mailing them as well would double every report.
+    LOGGING["loggers"]["django.request"]["handlers"] = ["console"]
+
+# The health endpoint (/health/): how old the worker heartbeat may be, how full the disk.
+WUXING_HEALTH_HEARTBEAT_MAX_AGE = env.int("WUXING_HEALTH_HEARTBEAT_MAX_AGE", default=300)
+WUXING_HEALTH_DISK_MAX_PERCENT = env.float("WUXING_HEALTH_DISK_MAX_PERCENT", default=90.0)
+# Audit events are kept this many days (at least 180: 等保 2.0), then purged daily.
+WUXING_AUDIT_RETENTION_DAYS = env.int("WUXING_AUDIT_RETENTION_DAYS", default=180)
+if WUXING_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("WUXING_AUDIT_RETENTION_DAYS must be at least 180 (six months).")
 
 # --- Wuxing --------------------------------------------------------------------------------
 WUXING_DEMO_PASSWORD = "wuxing-demo"  # used only by `load_demo`, never for real accounts

@@ -1,5 +1,6 @@
 """Cross-cutting views: the role-based start page and the error pages."""
 
+from django.core.exceptions import BadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -27,6 +28,13 @@ def start_page_for(user) -> str:
 
 def home(request):
     return redirect(start_page_for(request.user))
+
+
+def bad_request(request, exception=None):
+    # BadRequest raised by wuxing.params / scoring.params carries the Chinese message;
+    # Django's own 400s (SuspiciousOperation) do not show their text to the client.
+    reason = str(exception) if type(exception) is BadRequest else ""
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def permission_denied(request, exception=None):

@@ -9,12 +9,12 @@ never a GROUP BY over 46,000 villages. Both are rebuilt from assessments by
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from scoring.models import AssessmentKind
 from wuxing.accounts.access import ScopedQuerySet
+from wuxing.ranges import PERCENT, YEARS, in_range, range_checks
 
 
 class VillageStatusQuerySet(ScopedQuerySet):
@@ -101,6 +101,10 @@ class TownScopedQuerySet(ScopedQuerySet):
     scope_field = "town__code"
 
 
+# A town's bonus or deduction is at most 100 points either way.
+LEDGER_RANGES = {"points": (-100, 100)}
+
+
 class PointsLedger(models.Model):
     """A town's own bonus or deduction for a village, with its reason."""
 
@@ -109,8 +113,7 @@ class PointsLedger(models.Model):
     village = models.ForeignKey("villages.Village", on_delete=models.CASCADE,
                                 related_name="points_ledger", verbose_name=_("village"))
     date = models.DateField(_("date"))
-    points = models.IntegerField(_("points"), validators=[MinValueValidator(-100),
-                                                          MaxValueValidator(100)])
+    points = models.IntegerField(_("points"), validators=in_range(LEDGER_RANGES["points"]))
     reason = models.CharField(_("reason"), max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
@@ -121,6 +124,7 @@ class PointsLedger(models.Model):
 
     class Meta:
         ordering = ["-date", "-pk"]
+        constraints = range_checks("pointsledger", LEDGER_RANGES)
         verbose_name = _("points ledger entry")
         verbose_name_plural = _("points ledger")
 
@@ -198,27 +202,32 @@ class CountyTargetQuerySet(ScopedQuerySet):
     scope_field = "county__code"
 
 
+# Levels are 0-5 stars; shares are percentages.
+TARGET_RANGES = {"year": YEARS, "min_level_all": (0, 5), "share_four_plus": PERCENT,
+                 "share_five": PERCENT}
+
+
 class CountyTarget(models.Model):
     """A county's targets for a cycle: 三星全覆盖 and the share at four stars or more."""
 
     county = models.ForeignKey("villages.AdminUnit", on_delete=models.CASCADE,
                                related_name="targets", verbose_name=_("county"))
-    year = models.PositiveSmallIntegerField(_("cycle year"))
+    year = models.PositiveSmallIntegerField(_("cycle year"), validators=in_range(YEARS))
     min_level_all = models.PositiveSmallIntegerField(
         _("every village at least at level"), default=3,
-        validators=[MaxValueValidator(5)])
+        validators=in_range(TARGET_RANGES["min_level_all"]))
     share_four_plus = models.PositiveSmallIntegerField(
-        _("target share at four stars or more (%)"), default=30,
-        validators=[MaxValueValidator(100)])
+        _("target share at four stars or more (%)"), default=30, validators=in_range(PERCENT))
     share_five = models.PositiveSmallIntegerField(
-        _("target share at five stars (%)"), default=0, validators=[MaxValueValidator(100)])
+        _("target share at five stars (%)"), default=0, validators=in_range(PERCENT))
 
     objects = CountyTargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["county__code", "-year"]
         constraints = [models.UniqueConstraint(fields=["county", "year"],
-                                               name="one_target_per_county_and_year")]
+                                               name="one_target_per_county_and_year"),
+                       *range_checks("countytarget", TARGET_RANGES)]
         verbose_name = _("county target")
         verbose_name_plural = _("county targets")
 

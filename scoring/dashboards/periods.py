@@ -8,7 +8,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from scoring.engine import month_start
+from scoring.engine import check_year, month_start
 
 
 def this_month() -> date:
@@ -24,13 +24,6 @@ def last_months(month: date, count: int = 12) -> list[date]:
     return [add_months(month, n) for n in range(1 - count, 1)]
 
 
-def parse_month_param(text: str | None) -> date:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
-    if match and 1 <= int(match.group(2)) <= 12:
-        return date(int(match.group(1)), int(match.group(2)), 1)
-    return this_month()
-
-
 @dataclass(frozen=True)
 class Quarter:
     year: int
@@ -38,10 +31,11 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        match = re.fullmatch(r"(\d{4})Q([1-4])", text.strip().upper())
+        """'2026Q3' -> Quarter(2026, 3); ValueError otherwise or outside the years."""
+        match = re.fullmatch(r"(\d{4})Q([1-4])", str(text).strip().upper(), re.ASCII)
         if not match:
             raise ValueError(text)
-        return cls(int(match.group(1)), int(match.group(2)))
+        return cls(check_year(int(match.group(1))), int(match.group(2)))
 
     @classmethod
     def of(cls, month: date) -> Quarter:

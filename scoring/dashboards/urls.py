@@ -1,5 +1,7 @@
 from django.urls import path
 
+from scoring import params  # noqa: F401  registers the quarter converter
+
 from . import views
 
 app_name = "dashboards"
@@ -12,7 +14,7 @@ urlpatterns = [
     path("town/<str:code>/pairings/add/", views.pairing_add, name="pairing_add"),
     path("pairings/<int:pk>/", views.pairing_detail, name="pairing"),
     path("unit/<str:code>/", views.unit_dashboard, name="unit"),
-    path("bulletin/<str:code>/<str:quarter>/", views.bulletin_page, name="bulletin"),
-    path("bulletin/<str:code>/<str:quarter>/xlsx/", views.bulletin_xlsx,
+    path("bulletin/<str:code>/<quarter:quarter>/", views.bulletin_page, name="bulletin"),
+    path("bulletin/<str:code>/<quarter:quarter>/xlsx/", views.bulletin_xlsx,
          name="bulletin_xlsx"),
 ]

@@ -1,7 +1,7 @@
 """Dashboard pages: thin views over cards.py, towns.py, overview.py and bulletin.py."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring import todo
 from scoring.models import AssessmentKind
+from scoring.params import month_param
 from scoring.reviews.services import awarded_stars
 from scoring.stars import StarCode
 from villages.models import AdminUnit, UnitLevel, Village
@@ -22,7 +23,6 @@ from .cards import month_deadlines, star_card
 from .export import workbook
 from .forms import ActivityForm, PairingForm, PointsForm
 from .models import Pairing, PointsLedger
-from .periods import Quarter, parse_month_param
 
 
 def _kind(request) -> str:
@@ -50,7 +50,7 @@ def mine(request):
 
 def village_card(request, code):
     village = Village.objects.select_related("town").fetch_for(request.user, code=code)
-    month, kind = parse_month_param(request.GET.get("month")), _kind(request)
+    month, kind = month_param(request.GET), _kind(request)
     return render(request, "dashboards/star_card.html", {
         "village": village,
         "todo": todo.for_user(request.user) if todo.is_home_of(request.user, village.code)
@@ -62,7 +62,7 @@ def village_card(request, code):
 
 def town_dashboard(request, code):
     town = _town(request.user, code)
-    month, kind = parse_month_param(request.GET.get("month")), _kind(request)
+    month, kind = month_param(request.GET), _kind(request)
     can_manage = can(request.user, "manage_town_records", town.code)
     page = cached("town", town.code, (town.prefix, pool(town.code)),
                   lambda: present.town_sections(town, month, kind, can_manage),
@@ -77,7 +77,7 @@ def unit_dashboard(request, code):
     unit = get_object_or_404(AdminUnit.objects.visible_to(request.user), code=code)
     if unit.level == UnitLevel.TOWN:
         return redirect("dashboards:town", code=unit.code)
-    month, kind = parse_month_param(request.GET.get("month")), _kind(request)
+    month, kind = month_param(request.GET), _kind(request)
     return render(request, "dashboards/unit.html", {
         "unit": unit, "todo": todo.for_user(request.user)
         if todo.is_home_of(request.user, unit.prefix) else None,
@@ -144,10 +144,7 @@ def pairing_detail(request, pk):
 def _bulletin(request, code, quarter):
     unit = get_object_or_404(AdminUnit.objects.visible_to(request.user).filter(
         level__in=[UnitLevel.TOWN, UnitLevel.COUNTY]), code=code)
-    try:
-        return bulletins.bulletin_for(unit, Quarter.parse(quarter))
-    except ValueError:
-        raise Http404(_("Unknown quarter.")) from None
+    return bulletins.bulletin_for(unit, quarter)  # a Quarter: the URL converter parsed it
 
 
 def bulletin_page(request, code, quarter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -336,10 +337,40 @@ def month_start(day: date) -> date:
     return day if day.day == 1 else day.replace(day=1)
 
 
+# The years the portal deals in. The programme began in 2022 and a rating cycle looks at
+# most a year back; 2000–2100 leaves room on both sides while keeping every month, quarter
+# and year neighbour that pages compute (±1 year) far from `date`'s limits (1–9999), so a
+# month such as 9999-12 or 0001-01 is refused at the door instead of crashing a page.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+# Ranges of the numbers a rule set holds (rule files and the database check the same):
+# points per star and per indicator up to 1000 (schemes use 100 or 110), up to 100 photos
+# or documents per indicator, evidence valid for up to ten years.
+RULE_BOUNDS: dict[str, tuple[int, int]] = {
+    "year": (MIN_YEAR, MAX_YEAR), "version": (1, 1000), "risk_margin": (0, 100),
+    "pass_mark": (0, 1000), "max_points": (0, 1000), "points": (0, 1000),
+    "min_photos": (0, 100), "min_documents": (0, 100), "evidence_max_age_months": (1, 120),
+    "bonus_cap": (0, 1000), "floor": (0, 1000), "max_deduction": (0, 1000),
+}
+
+
+def check_year(year: int) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year {year} outside {MIN_YEAR}-{MAX_YEAR}")
+    return year
+
+
 def parse_month(text: str) -> date:
-    """'2025-06' -> date(2025, 6, 1)."""
-    year, month = text.split("-")
-    return date(int(year), int(month), 1)
+    """'2025-06' -> date(2025, 6, 1); ValueError for anything else or outside the years."""
+    match = _MONTH.fullmatch(str(text).strip())
+    if not match:
+        raise ValueError(f"not a month: {text!r}")
+    year, month = check_year(int(match.group(1))), int(match.group(2))
+    return date(year, month, 1)  # date() refuses month 0 or 13
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 
 
 def months_between(earlier: date, later: date) -> int:

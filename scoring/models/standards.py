@@ -8,7 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from scoring.engine import RULE_BOUNDS
 from scoring.stars import StarCode
+from wuxing.ranges import in_range, range_checks
+
+
+def _in(name: str) -> list:
+    return in_range(RULE_BOUNDS[name])
+
+
+def _checks(prefix: str, *names: str) -> list:
+    return range_checks(prefix, {name: RULE_BOUNDS[name] for name in names})
 
 STAR_ROWS = [  # code, Chinese name, English name (order is the tuple's position)
     ("branch", "支部过硬星", "Strong branch star"),
@@ -101,14 +111,15 @@ class RuleSet(models.Model):
     name = models.CharField(_("name"), max_length=120)
     issuer = models.ForeignKey("villages.AdminUnit", on_delete=models.PROTECT,
                                related_name="rulesets", verbose_name=_("issuing unit"))
-    year = models.PositiveSmallIntegerField(_("cycle year"))
-    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    year = models.PositiveSmallIntegerField(_("cycle year"), validators=_in("year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1,
+                                               validators=_in("version"))
     status = models.CharField(_("status"), max_length=10, choices=RuleSetStatus.choices,
                               default=RuleSetStatus.DRAFT)
     branch_rule = models.CharField(_("branch-star rule"), max_length=10,
                                    choices=BranchRule.choices, default=BranchRule.CAPSTONE)
     risk_margin = models.DecimalField(_("at-risk margin (%)"), max_digits=5, decimal_places=2,
-                                      default=5)
+                                      default=5, validators=_in("risk_margin"))
     level_labels = models.JSONField(_("level labels"), default=dict, blank=True)
     reference = models.BooleanField(
         _("reference rule set"), default=False,
@@ -127,7 +138,8 @@ class RuleSet(models.Model):
     class Meta:
         ordering = ["-year", "issuer__code", "-version"]
         constraints = [models.UniqueConstraint(fields=["issuer", "year", "version"],
-                                               name="unique_ruleset_version")]
+                                               name="unique_ruleset_version"),
+                       *_checks("ruleset", "year", "version", "risk_margin")]
         verbose_name = _("rule set")
         verbose_name_plural = _("rule sets")
 
@@ -166,15 +178,20 @@ class RuleSetStar(models.Model):
     ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="stars",
                                 verbose_name=_("rule set"))
     star = models.ForeignKey(Star, on_delete=models.PROTECT, verbose_name=_("star"))
-    pass_mark = models.PositiveSmallIntegerField(_("pass mark"), default=80)
-    max_points = models.PositiveSmallIntegerField(_("maximum points"), default=100)
-    bonus_cap = models.PositiveSmallIntegerField(_("most bonus points"), null=True, blank=True)
-    floor = models.PositiveSmallIntegerField(_("lowest score after deductions"), default=0)
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark"), default=80,
+                                                 validators=_in("pass_mark"))
+    max_points = models.PositiveSmallIntegerField(_("maximum points"), default=100,
+                                                  validators=_in("max_points"))
+    bonus_cap = models.PositiveSmallIntegerField(_("most bonus points"), null=True, blank=True,
+                                                 validators=_in("bonus_cap"))
+    floor = models.PositiveSmallIntegerField(_("lowest score after deductions"), default=0,
+                                             validators=_in("floor"))
 
     class Meta:
         ordering = ["ruleset", "star__order"]
         constraints = [models.UniqueConstraint(fields=["ruleset", "star"],
-                                               name="one_entry_per_star_and_ruleset")]
+                                               name="one_entry_per_star_and_ruleset"),
+                       *_checks("rulesetstar", "pass_mark", "max_points", "bonus_cap", "floor")]
         verbose_name = _("star of a rule set")
         verbose_name_plural = _("stars of a rule set")
 
@@ -261,31 +278,36 @@ class Indicator(models.Model):
     # A number, a boolean, a choice or a list of choices, depending on `kind`.
     threshold = models.JSONField(_("threshold"), null=True, blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
-    points = models.PositiveSmallIntegerField(_("points"), default=0)
+    points = models.PositiveSmallIntegerField(_("points"), default=0, validators=_in("points"))
     steps = models.JSONField(_("point steps"), default=list, blank=True,
                              help_text=_("[[threshold, points], …] for stepped points"))
     cadence = models.CharField(_("cadence"), max_length=10, choices=Cadence.choices,
                                default=Cadence.MONTHLY)
     combine = models.CharField(_("combination over the cycle"), max_length=12,
                                choices=Combine.choices, default=Combine.LATEST)
-    min_photos = models.PositiveSmallIntegerField(_("minimum photos"), default=0)
-    min_documents = models.PositiveSmallIntegerField(_("minimum documents"), default=0)
+    min_photos = models.PositiveSmallIntegerField(_("minimum photos"), default=0,
+                                                  validators=_in("min_photos"))
+    min_documents = models.PositiveSmallIntegerField(_("minimum documents"), default=0,
+                                                     validators=_in("min_documents"))
     evidence_max_age_months = models.PositiveSmallIntegerField(
-        _("evidence valid for (months)"), null=True, blank=True)
+        _("evidence valid for (months)"), null=True, blank=True,
+        validators=_in("evidence_max_age_months"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     # Format 2 (docs/rule-sets.md), each as in the file.
     formula = models.CharField(_("formula (derived value)"), max_length=300, blank=True)
     threshold_for = models.JSONField(_("thresholds by village"), default=list, blank=True)
     choice_points = models.JSONField(_("points per choice"), default=dict, blank=True)
     max_deduction = models.PositiveSmallIntegerField(_("most points deducted"), null=True,
-                                                     blank=True)
+                                                     blank=True, validators=_in("max_deduction"))
 
     objects = IndicatorQuerySet.as_manager()
 
     class Meta:
         ordering = ["ruleset", "star__order", "order", "code"]
         constraints = [models.UniqueConstraint(fields=["ruleset", "code"],
-                                               name="unique_indicator_code_per_ruleset")]
+                                               name="unique_indicator_code_per_ruleset"),
+                       *_checks("indicator", "points", "min_photos", "min_documents",
+                                "evidence_max_age_months", "max_deduction")]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from wuxing.accounts.access import require
+from wuxing.ranges import LATITUDE, LONGITUDE
 from wuxing.uploads import UploadRefused, archives, names, pdf
 
 from . import periods
@@ -193,7 +194,15 @@ def _exif_gps(exif) -> tuple[Decimal | None, Decimal | None]:
 
     if not gps or 2 not in gps or 4 not in gps:
         return None, None
-    return degrees(gps[2], gps.get(1), "S"), degrees(gps[4], gps.get(3), "W")
+    latitude, longitude = degrees(gps[2], gps.get(1), "S"), degrees(gps[4], gps.get(3), "W")
+    # The tags are the uploader's bytes: a position off the Earth is dropped, not stored.
+    if not (_within(latitude, LATITUDE) and _within(longitude, LONGITUDE)):
+        return None, None
+    return latitude, longitude
+
+
+def _within(value: Decimal | None, bounds) -> bool:
+    return value is not None and bounds[0] <= value <= bounds[1]
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:

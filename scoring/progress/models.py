@@ -7,7 +7,6 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -15,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from scoring.models import ValueKind
 from wuxing.accounts.access import ScopedQuerySet
+from wuxing.ranges import LATITUDE, LONGITUDE, in_range, range_checks
 from wuxing.uploads.storage import evidence_storage
 
 
@@ -179,6 +179,9 @@ class EvidenceQuerySet(ScopedQuerySet):
         return self.filter(kind=EvidenceKind.DOCUMENT)
 
 
+EVIDENCE_RANGES = {"latitude": LATITUDE, "longitude": LONGITUDE}
+
+
 class Evidence(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="evidence",
                               verbose_name=_("entry"))
@@ -193,9 +196,9 @@ class Evidence(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True, blank=True)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True,
-                                   blank=True)
+                                   blank=True, validators=in_range(LATITUDE))
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True,
-                                    blank=True)
+                                    blank=True, validators=in_range(LONGITUDE))
     outside_month = models.BooleanField(_("taken outside the month"), default=False)
     # The same file (SHA-256) already attached in another village or month.
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True,
@@ -211,6 +214,7 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["entry", "uploaded_at"]
+        constraints = range_checks("evidence", EVIDENCE_RANGES)
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
 
@@ -244,6 +248,10 @@ class TownPeriodSettingQuerySet(models.QuerySet):
         return self.filter(town_id=town_id).first() or TownPeriodSetting(town_id=town_id)
 
 
+# Day 28 exists in every month; a village uploads at most a few hundred files a month.
+PERIOD_RANGES = {"deadline_day": (1, 28), "evidence_limit": (1, 500)}
+
+
 class TownPeriodSetting(models.Model):
     """A town's reporting deadline: month M is open until day `deadline_day` of M+1."""
 
@@ -251,14 +259,15 @@ class TownPeriodSetting(models.Model):
                                 related_name="period_setting", verbose_name=_("town"))
     deadline_day = models.PositiveSmallIntegerField(
         _("deadline (day of the next month)"), default=DEFAULT_DEADLINE_DAY,
-        validators=[MinValueValidator(1), MaxValueValidator(28)])
+        validators=in_range(PERIOD_RANGES["deadline_day"]))
     evidence_limit = models.PositiveSmallIntegerField(
         _("evidence files per village and month"), default=DEFAULT_EVIDENCE_LIMIT,
-        validators=[MinValueValidator(1)])
+        validators=in_range(PERIOD_RANGES["evidence_limit"]))
 
     objects = TownPeriodSettingQuerySet.as_manager()
 
     class Meta:
+        constraints = range_checks("townperiodsetting", PERIOD_RANGES)
         verbose_name = _("reporting period setting")
         verbose_name_plural = _("reporting period settings")
 

@@ -1,25 +1,8 @@
-from datetime import date
+from django.urls import path
 
-from django.urls import path, register_converter
+from scoring import params  # noqa: F401  registers the month converter
 
 from . import views, views_town, views_verify
-
-
-class MonthConverter:
-    regex = r"\d{4}-\d{2}"
-
-    def to_python(self, value: str) -> date:
-        year, month = value.split("-")
-        try:
-            return date(int(year), int(month), 1)
-        except ValueError:
-            raise ValueError(value) from None
-
-    def to_url(self, value) -> str:
-        return value if isinstance(value, str) else f"{value:%Y-%m}"
-
-
-register_converter(MonthConverter, "month")
 
 app_name = "progress"
 urlpatterns = [

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from scoring import services
 from scoring.stars import STAR_ORDER
 from villages.models import Village
+from wuxing.params import integer
 
 from . import evidence as evidence_service
 from . import pages, periods, workflow
@@ -86,11 +87,9 @@ def _respond(request, village, month, indicator, *, error=None, typed=None, ok=N
         "can_enter": page.can_enter, **pages.preview_context(page.preview, page.ruleset)})
 
 
-def _version(request) -> int:
-    try:
-        return int(request.POST.get("version", "0"))
-    except ValueError:
-        return -1
+def _version(request, default: int | None = 0) -> int | None:
+    """The entry version the form was edited from (0: no entry yet); 400 when not a number."""
+    return integer(request.POST, "version", default=default)
 
 
 @require_POST
@@ -149,7 +148,7 @@ def _entry(request, pk):
 def verify(request, pk):
     entry = _entry(request, pk)
     try:
-        workflow.verify(request.user, entry, request.POST.get("version"), request=request)
+        workflow.verify(request.user, entry, _version(request, None), request=request)
     except REFUSALS as exc:
         return _respond(request, entry.village, entry.month, entry.indicator,
                         error=_message(exc))
@@ -162,7 +161,7 @@ def send_back(request, pk):
     entry = _entry(request, pk)
     try:
         workflow.send_back(request.user, entry, request.POST.get("reason", ""),
-                           request.POST.get("version"), request=request)
+                           _version(request, None), request=request)
     except (ValidationError, *REFUSALS) as exc:
         return _respond(request, entry.village, entry.month, entry.indicator,
                         error=_message(exc))

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from scoring.progress.models import DEFAULT_DEADLINE_DAY
 from wuxing.accounts.access import ScopedQuerySet
 from wuxing.notifications.models import Channel
+from wuxing.ranges import in_range, range_checks
 
 from .kinds import ReminderKind
 
@@ -39,10 +39,18 @@ def period_key(month: date) -> str:
     return f"{month:%Y-%m}"
 
 
-def _days(label, default, low=0, high=25, help_text=""):
+# Days around the reporting deadline (day 1-28 of the next month) and review waiting.
+POLICY_RANGES = {
+    "due_days_before": (1, 20), "overdue_days_after": (1, 20), "leader_days_after": (1, 25),
+    "town_leader_days_after": (1, 25), "summary_days_after": (0, 25),
+    "review_waiting_days": (1, 60),
+}
+
+
+def _days(label, default, name: str, help_text=""):
     return models.PositiveSmallIntegerField(
         label, default=default, help_text=help_text,
-        validators=[MinValueValidator(low), MaxValueValidator(high)])
+        validators=in_range(POLICY_RANGES[name]))
 
 
 class ReminderPolicyQuerySet(ScopedQuerySet):
@@ -54,16 +62,21 @@ class ReminderPolicy(models.Model):
                                 related_name="reminder_policy", verbose_name=_("town"),
                                 limit_choices_to={"level": "town"})
     enabled = models.BooleanField(_("reminders on"), default=True)
-    due_days_before = _days(_("entries-due reminder: days before the deadline"), 3, 1, 20)
-    overdue_days_after = _days(_("overdue reminder: days after the deadline"), 1, 1, 20)
+    due_days_before = _days(_("entries-due reminder: days before the deadline"), 3,
+                            "due_days_before")
+    overdue_days_after = _days(_("overdue reminder: days after the deadline"), 1,
+                               "overdue_days_after")
     leader_days_after = _days(_("escalate to the group leader: days after the deadline"),
-                              3, 1, 25)
+                              3, "leader_days_after")
     town_leader_days_after = _days(
-        _("escalate to the town leader: days after the deadline"), 7, 1, 25)
-    summary_days_after = _days(_("monthly summary: days after the deadline"), 2, 0, 25,
+        _("escalate to the town leader: days after the deadline"), 7,
+        "town_leader_days_after")
+    summary_days_after = _days(_("monthly summary: days after the deadline"), 2,
+                               "summary_days_after",
                                _("Sent to the town leader before the monthly work meeting."))
     review_waiting_days = _days(
-        _("remind reviewers of applications waiting more than (days)"), 5, 1, 60)
+        _("remind reviewers of applications waiting more than (days)"), 5,
+        "review_waiting_days")
     send_review_waiting = models.BooleanField(_("remind reviewers of waiting applications"),
                                               default=True)
     send_entry_due = models.BooleanField(_("send entries-due reminders"), default=True)
@@ -85,6 +98,7 @@ class ReminderPolicy(models.Model):
     deadline_day = DEFAULT_DEADLINE_DAY
 
     class Meta:
+        constraints = range_checks("reminderpolicy", POLICY_RANGES)
         verbose_name = _("reminder policy")
         verbose_name_plural = _("reminder policies")
 

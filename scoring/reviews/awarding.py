@@ -37,6 +37,8 @@ def publish_notice(cycle: RatingCycle, user, starts_on: date) -> PublicNotice:
         raise ValidationError(_("A public notice cannot start in the past."))
     if not steps.county_acts(user, "publish_notice", cycle.county.code):
         raise PermissionDenied(_("Your role does not allow this action here."))
+    if starts_on < timezone.localdate():
+        raise ValidationError(_("A public notice cannot start in the past."))
     with transaction.atomic():
         ids = list(Application.objects.filter(cycle=cycle, state=AppState.APPROVED)
                    .values_list("pk", flat=True))
@@ -94,7 +96,10 @@ def resolve_objection(objection_id: int, user, status: str, resolution: str) -> 
     with transaction.atomic():
         objection = (Objection.objects.select_for_update(of=("self",))
                      .select_related("application__village").get(pk=objection_id))
-        if objection.status != ObjectionStatus.PENDING:
+        if not steps.acts_at_level(user, "publish_notice", objection.division_code,
+                                   steps.STEP_PREFIX[steps.COUNTY]):
+            raise PermissionDenied(_("Your role does not allow this action here."))
+        if objection.status != ObjectionStatus.PENDING:  # permission before state
             raise AlreadyHandled
         objection.status = status
         objection.resolution = resolution.strip()

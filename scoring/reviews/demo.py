@@ -28,7 +28,10 @@ def _cycle(county: AdminUnit, year: int, opens: date, closes: date) -> RatingCyc
     cycle, created = RatingCycle.objects.get_or_create(
         county=county, year=year,
         defaults={"ruleset": ruleset, "opens_on": opens, "closes_on": closes,
-                  "holidays": [f"{year}-10-01", f"{year}-10-02", f"{year}-10-05"]})
+                  # The next New Year too: a notice published late in December runs into
+                  # a year the holiday calendar may not know yet (reviews/workdays.py).
+                  "holidays": [f"{year}-10-01", f"{year}-10-02", f"{year}-10-05",
+                               f"{year + 1}-01-01"]})
     if not created and cycle.ruleset_id is None and ruleset is not None:
         cycle.ruleset = ruleset
         cycle.save(update_fields=["ruleset"])

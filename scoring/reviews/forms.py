@@ -164,6 +164,16 @@ class CycleForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("Holidays must be dates written as YYYY-MM-DD.")) from None
 
+    def validate_unique(self):
+        # The county is set on the instance, not a form field, so ModelForm would skip the
+        # (county, year) uniqueness: a second cycle for the year would crash on insert.
+        exclude = self._get_validation_exclusions() - {"county"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+            self.instance.validate_constraints(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
     def _post_clean(self):
         self.instance.chain = self.cleaned_data.get("chain_text", "town,county").split(",")
         self.instance.holidays = self.cleaned_data.get("holidays_text") or []

@@ -36,7 +36,7 @@ from .models import (
     ReviewView,
     Snapshot,
 )
-from .models.applications import STEP_STATE, SUBMIT_ACTIONS
+from .models.applications import STEP_STATE, SUBMIT_ACTIONS, may_take
 
 
 class AlreadyHandled(Exception):
@@ -181,6 +181,12 @@ def _transition(application: Application, user, name: str, *args, reason: str = 
     return log
 
 
+def require_may_take(application: Application, user, name: str) -> None:
+    """403 for a user who could never take transition `name` here, whatever the state."""
+    if not may_take(application, user, name):
+        raise PermissionDenied(_("You may not take this step on this application."))
+
+
 def run(application_id: int, user, name: str, *args, expected_state: str | None = None,
         reason: str = "", details: dict | None = None, after=None,
         check=None) -> Application:
@@ -188,6 +194,7 @@ def run(application_id: int, user, name: str, *args, expected_state: str | None 
     with transaction.atomic():
         application = (Application.objects.select_for_update(of=("self",))
                        .select_related("cycle", "village").get(pk=application_id))
+        require_may_take(application, user, name)  # permission before state
         if expected_state and application.state != expected_state:
             raise AlreadyHandled
         _transition(application, user, name, *args, reason=reason, details=details,

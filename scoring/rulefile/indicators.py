@@ -16,6 +16,7 @@ from scoring.engine import (
     KINDS,
     NUMERIC_KINDS,
     ROLES,
+    RULE_BOUNDS,
     SCORING_ROLES,
     STAR_CODES,
     IndicatorSpec,
@@ -95,11 +96,12 @@ def _read_indicator(reader: _Reader, node: Node,
     if "combine" in f:
         combine = reader.choice(f["combine"], "combine", COMBINES, "unknown_combine")
     texts = {key: reader.string(f[key], key) if key in f else "" for key in ("unit", "help")}
-    counts = {key: reader.integer(f[key], key, 0) if key in f else 0
+    counts = {key: reader.integer(f[key], key, *RULE_BOUNDS[key]) if key in f else 0
               for key in ("min_photos", "min_documents")}
     max_age = None
     if "evidence_max_age_months" in f:
-        max_age = reader.integer(f["evidence_max_age_months"], "evidence_max_age_months", 1)
+        max_age = reader.integer(f["evidence_max_age_months"], "evidence_max_age_months",
+                                 *RULE_BOUNDS["evidence_max_age_months"])
     choices = _read_choices(reader, f, kind)
     formula, inputs = None, ()
     if "formula" in f:
@@ -216,7 +218,7 @@ def _read_judging(
         reader.problem(node, "info_partial")
     points = 0
     if role in SCORING_ROLES and has_points and not has_steps:
-        points = reader.integer(f["points"], "points") or 0
+        points = reader.integer(f["points"], "points", None, RULE_BOUNDS["points"][1]) or 0
         if points <= 0:
             reader.problem(f["points"], "points_positive")
     return threshold, points, ()
@@ -287,7 +289,7 @@ def _read_steps(reader: _Reader, node: Node, kind: str,
         if f is None or len(f) < 2:
             continue
         threshold = _numeric_threshold(reader, f["threshold"], kind)
-        points = reader.integer(f["points"], "points")
+        points = reader.integer(f["points"], "points", None, RULE_BOUNDS["points"][1])
         if points is not None and points <= 0:
             reader.problem(f["points"], "points_positive")
         elif threshold is not None and points is not None:

@@ -9,6 +9,7 @@ from scoring.engine import (
     BRANCH_RULES,
     DEFAULT_LEVEL_LABELS,
     DEFAULT_RISK_MARGIN,
+    RULE_BOUNDS,
     STAR_CODES,
     IndicatorSpec,
     RuleSetSpec,
@@ -106,8 +107,9 @@ def _read_top(reader: _Reader, root: Node, ruleset_id: str | int | None) -> Rule
     refuse_in_v1(reader, top, V2_TOP_KEYS)
     name = reader.string(top["name"], "name") if "name" in top else None
     issuer = _read_issuer(reader, top.get("issuer"))
-    year = reader.integer(top["year"], "year", 2000, 2100) if "year" in top else None
-    rs_version = reader.integer(top["version"], "version", 1) if "version" in top else 1
+    year = reader.integer(top["year"], "year", *RULE_BOUNDS["year"]) if "year" in top else None
+    rs_version = (reader.integer(top["version"], "version", *RULE_BOUNDS["version"])
+                  if "version" in top else 1)
     reference = reader.boolean(top["reference"], "reference") if "reference" in top else False
     branch_rule = "capstone"
     if "branch_rule" in top:
@@ -115,7 +117,7 @@ def _read_top(reader: _Reader, root: Node, ruleset_id: str | int | None) -> Rule
                                     "unknown_branch_rule")
     margin = DEFAULT_RISK_MARGIN
     if "risk_margin" in top:
-        margin = reader.number(top["risk_margin"], "risk_margin", 0, 100)
+        margin = reader.number(top["risk_margin"], "risk_margin", *RULE_BOUNDS["risk_margin"])
     labels = dict(DEFAULT_LEVEL_LABELS)
     if "level_labels" in top:
         labels = _read_labels(reader, top["level_labels"])
@@ -199,8 +201,9 @@ def _read_stars(reader: _Reader, node: Node | None) -> tuple[dict[str, StarSpec]
         refuse_in_v1(reader, fields, V2_STAR_KEYS)
         extras = {key: reader.integer(fields[key], key, 0) for key in V2_STAR_KEYS
                   if key in fields}
-        pass_mark = reader.integer(fields["pass_mark"], "pass_mark", 0)
-        max_points = reader.integer(fields["max_points"], "max_points", 0)
+        pass_mark = reader.integer(fields["pass_mark"], "pass_mark", *RULE_BOUNDS["pass_mark"])
+        max_points = reader.integer(fields["max_points"], "max_points",
+                                    *RULE_BOUNDS["max_points"])
         if pass_mark is None or max_points is None:
             continue
         if pass_mark > max_points:

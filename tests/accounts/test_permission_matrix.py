@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
-from tests.permission_matrix import CASES, OUTSIDE_MATRIX
+from tests.permission_matrix import CASES, OUTSIDE_MATRIX, ROLE_USERS
 
 pytestmark = pytest.mark.django_db
 ids = [case.id for case in CASES]
@@ -73,12 +73,31 @@ def test_an_observer_may_read(client, case, request, observer_a):
     assert _request(client, observer_a, case, request).status_code in (200, 302)
 
 
+ROLE_ROWS = [(case, role) for case in CASES if case.action for role in ROLE_USERS]
+
+
+@pytest.mark.parametrize(("case", "role"), ROLE_ROWS,
+                         ids=[f"{case.id} as {role}" for case, role in ROLE_ROWS])
+def test_each_role_gets_what_action_roles_allows_inside_the_jurisdiction(client, case, role,
+                                                                           request):
+    """Allowed by wuxing/accounts/roles.py ACTION_ROLES: the row's `ok`; otherwise 403."""
+    user = request.getfixturevalue(ROLE_USERS[role])
+    response = _request(client, user, case, request)
+    assert response.status_code in case.expected(role), (
+        role, sorted(case.allowed_roles), response.status_code)
+
+
+def test_every_action_url_names_its_action():
+    """A write without an ACTION_ROLES entry would escape the per-role test above."""
+    assert not [case.id for case in CASES if case.write and not case.action]
+
+
 # --- every URL pattern needs a login ----------------------------------------------------
 
 SAMPLES = {"app_label": "villages", "model_name": "village", "object_id": "1",
            "content_type_id": "1", "uidb64": "MQ", "token": "x-y", "url": "x",
-           "month": "2026-05"}
-PUBLIC_PREFIXES = ("/admin/login/", "/admin/password_reset", "/admin/reset/",
+           "month": "2026-05", "quarter": "2026Q3"}
+PUBLIC_PREFIXES = ("/admin/login/", "/admin/password_reset", "/admin/reset/", "/health/",
                    "/accounts/login/", "/i18n/setlang/", "/admin/logout/",
                    "/accounts/logout/", "/admin/jsi18n/",
                    "/reviews/public/")  # the 公示 board (anonymous cases of the matrix)

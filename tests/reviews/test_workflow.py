@@ -189,10 +189,10 @@ def test_invalid_chains_are_refused(cycle_a):
 
 
 def test_notice_lasts_working_days_skipping_weekends_and_holidays():
-    friday = date(2026, 10, 2)
-    assert add_working_days(friday, 5) == date(2026, 10, 8)
-    assert add_working_days(friday, 5, [date(2026, 10, 5)]) == date(2026, 10, 9)
-    assert add_working_days(date(2026, 10, 3), 1) == date(2026, 10, 5)  # Saturday start
+    friday = date(2026, 11, 6)  # a week without statutory holidays (see test_workdays)
+    assert add_working_days(friday, 5) == date(2026, 11, 12)
+    assert add_working_days(friday, 5, [date(2026, 11, 9)]) == date(2026, 11, 13)
+    assert add_working_days(date(2026, 11, 7), 1) == date(2026, 11, 9)  # Saturday start
 
 
 def test_objections_then_award_with_an_upheld_objection_dropping_its_star(

@@ -68,7 +68,7 @@ def test_a_derived_value_is_computed_from_entries_and_village_facts():
     assert result.indicators["civilised_share"].value == D(75)
     gap = next(g for g in result.gaps if g.star == "civility")
     assert [(c.indicator, c.shortfall) for c in gap.changes] == [("civilised_share", D(5))]
-    assert Wording(spec).change(gap.changes[0]) == "星级文明户占比还需增加 5%"
+    assert Wording(spec).change(gap.changes[0]) == "星级文明户占比还需增加 5 个百分点"
 
 
 def test_a_derived_value_without_its_inputs_is_not_reported_never_zero():
@@ -170,7 +170,8 @@ def test_the_n_of_m_gap_names_the_cheapest_missing_ones():
                       + [entry("item_4", 30), entry("item_5", 57)], JUNE)
     gap = next(g for g in result.gaps if g.star == "ecology")
     assert [(c.indicator, c.group) for c in gap.changes] == [("item_5", "four_of_six")]
-    assert Wording(spec).change(gap.changes[0]) == "生态第5项还需增加 3%（计入“生态六项具备四项”）"
+    assert Wording(spec).change(gap.changes[0]) == \
+        "生态第5项还需增加 3 个百分点（计入“生态六项具备四项”）"
 
 
 # -------------------------------------------------------- bonus and deductions

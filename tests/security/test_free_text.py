@@ -105,6 +105,9 @@ JSON_MACHINE = {
     ("reviews.RatingCycle", "holidays"): "ISO dates",
     ("scoring.RecomputeRun", "months"): "ISO dates",
     ("scoring.RecomputeBatch", "village_ids"): "village ids",
+    ("scoring.Indicator", "threshold_for"): "rule-set data checked by the rule-file reader",
+    ("scoring.Indicator", "choice_points"): "rule-set data checked by the rule-file reader",
+    ("scoring.RuleSet", "rules"): "rule-set data (format 2) checked by the rule-file reader",
 }
 
 
@@ -202,6 +205,10 @@ def _check(url: str, response) -> list[str]:
                 for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
                 if cell.data_type == "f" or (isinstance(cell.value, str)
                                              and cell.value.startswith(FORMULA_STARTS))]
+    if kind.startswith("text/csv"):  # a download (attachment, nosniff): formulas matter
+        rows = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+        return [f"{url}: {cell!r}" for row in rows for cell in row
+                if cell.startswith(FORMULA_STARTS)]
     if not kind.startswith(("text/", "application/json")):
         return []  # a photo or a document: served as a file, never rendered here
     body = content.decode(errors="replace")
@@ -370,6 +377,7 @@ FORM_STORAGE = {
     "CycleForm.holidays_text": None,  # parsed into ISO dates, or refused
     "VillageFilterForm.q": None,  # a search term, reflected: see the test below
     "UnlockForm.value": None,  # a user name or address to unlock, validated, not stored
+    "AuditFilter.user": None,  # a user name to filter the audit log by, not stored
     # the entry page's plain POST fields (no form class)
     "progress:return reason": "progress.Entry.return_reason",
     "progress:reopen reason": "progress.MonthReopen.reason",

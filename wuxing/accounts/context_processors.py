@@ -59,6 +59,8 @@ NAV_ITEMS = (
     NavItem("admin", "admin:index", _("Administration"), staff=True, matches=("admin:",)),
     NavItem("locks", "accounts:locks", _("Login locks"), actions=("unlock_logins",),
             everywhere=True, matches=("accounts:locks", "accounts:unlock")),
+    NavItem("audit", "ops:audit", _("Audit log"), actions=("view_audit",),
+            matches=("ops:",)),
     NavItem("reviews", "reviews:queue", _("Applications and reviews"),
             actions=("pre_review", "city_review", "county_review"),
             matches=("reviews:queue", "reviews:bulk")),

@@ -46,6 +46,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # against the empty code. A lock is not tied to a place, and a county reviewer
     # unlocking "their" user would also unlock an attacker's guesses at that account.
     "unlock_logins": frozenset({Role.ADMIN}),
+    # The audit log page (wuxing/ops/audit.py): reviewers see their county's events only.
+    "view_audit": frozenset({Role.COUNTY_REVIEWER, Role.ADMIN}),
     "add_evidence": frozenset({Role.TOWN_OFFICIAL, Role.TOWN_LEADER, Role.VILLAGE_SECRETARY,
                                Role.ADMIN}),
 }

@@ -60,6 +60,27 @@ def _county_may(action: str):
     return check
 
 
+# The review steps at which each reviewer's transition can be taken.
+TRANSITION_STEPS = {"pass_step": (steps.TOWN, steps.CITY), "send_back": steps.STEP_ORDER,
+                    "approve": (steps.COUNTY,), "reject": (steps.COUNTY,)}
+COUNTY_TRANSITIONS = {"publish": "publish_notice", "award": "award"}
+
+
+def may_take(app: Application, user, name: str) -> bool:
+    """Could the user take transition `name` on this application in any state?
+
+    The state-independent half of each transition's `permission`: checked before the
+    state, so a user who may never act is refused (403) rather than told that someone
+    else already handled the application (409).
+    """
+    if name in ("submit", "resubmit"):
+        return _may_apply(app, user)
+    if name in COUNTY_TRANSITIONS:
+        return _county_may(COUNTY_TRANSITIONS[name])(app, user)
+    return not app.submitted_by_user(user) and any(
+        steps.acts_at_step(user, step, app.village.code) for step in TRANSITION_STEPS[name])
+
+
 class ApplicationQuerySet(ScopedQuerySet):
     scope_field = "village__code"
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from scoring.reviews import steps
 from scoring.reviews.workdays import add_working_days
 from wuxing.accounts.access import ScopedQuerySet, scopes_of
+from wuxing.ranges import YEARS, in_range, range_checks
 
 
 def default_chain() -> list[str]:
@@ -40,29 +41,38 @@ class RatingCycleQuerySet(ScopedQuerySet):
         return qs.filter(year=year) if year is not None else qs
 
 
+# A public notice runs at least one working day (commonly 5) and not beyond six weeks;
+# an application waits "too long" after 1 day at the earliest, a year at the latest.
+CYCLE_RANGES = {"year": YEARS, "notice_days": (1, 30), "overdue_days": (1, 365)}
+
+
 class RatingCycle(models.Model):
     county = models.ForeignKey("villages.AdminUnit", on_delete=models.PROTECT,
                                related_name="rating_cycles", limit_choices_to={"level": "county"},
                                verbose_name=_("county"))
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=in_range(YEARS))
     ruleset = models.ForeignKey("scoring.RuleSet", on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="+", verbose_name=_("rule set in force"))
     opens_on = models.DateField(_("applications open on"))
     closes_on = models.DateField(_("applications close on"))
     chain = models.JSONField(_("review chain"), default=default_chain,
                              help_text=_("Ordered steps after the village: town, city, county."))
-    notice_days = models.PositiveSmallIntegerField(_("public notice (working days)"), default=5)
+    notice_days = models.PositiveSmallIntegerField(
+        _("public notice (working days)"), default=5,
+        validators=in_range(CYCLE_RANGES["notice_days"]))
     holidays = models.JSONField(_("holidays"), default=list, blank=True,
                                 help_text=_("Dates (YYYY-MM-DD) that are not working days."))
     overdue_days = models.PositiveSmallIntegerField(
-        _("waiting too long after (days)"), default=7)
+        _("waiting too long after (days)"), default=7,
+        validators=in_range(CYCLE_RANGES["overdue_days"]))
 
     objects = RatingCycleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "county__code"]
         constraints = [models.UniqueConstraint(fields=["county", "year"],
-                                               name="one_rating_cycle_per_county_year")]
+                                               name="one_rating_cycle_per_county_year"),
+                       *range_checks("ratingcycle", CYCLE_RANGES)]
         verbose_name = _("rating cycle")
         verbose_name_plural = _("rating cycles")
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from scoring.reviews import presentation, services
 from scoring.reviews.forms import ApproveForm, RejectForm, ReturnForm
 from scoring.reviews.models import Application, ReviewView
+from wuxing.params import integers
 
 from .common import PAGE_SIZE, action, form_errors
 from .context import detail_context
@@ -34,9 +35,13 @@ def _queue(request, **kwargs):
     return reverse("reviews:queue")
 
 
-def _application(request, pk):
-    return Application.objects.select_related("cycle__ruleset", "village").fetch_for(
+def _application(request, pk, transition: str):
+    """The application (404 outside the jurisdiction), 403 for one who may never take
+    `transition` on it: checked before the form and before the state (409)."""
+    application = Application.objects.select_related("cycle__ruleset", "village").fetch_for(
         request.user, pk=pk)
+    services.require_may_take(application, request.user, transition)
+    return application
 
 
 def _expected(request):
@@ -45,7 +50,7 @@ def _expected(request):
 
 @action(_back)
 def pass_step(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "pass_step")
     services.pass_step(application.pk, request.user, expected_state=_expected(request),
                        reason=request.POST.get("reason", ""))
     messages.success(request, _("Passed to the next step."))
@@ -54,7 +59,7 @@ def pass_step(request, pk):
 
 @action(_back)
 def send_back(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "send_back")
     snapshot = application.snapshots.order_by("-round").first()
     form = ReturnForm(request.POST, blocks=presentation.blocks(
         application, snapshot, application.cycle.ruleset))
@@ -70,7 +75,7 @@ def send_back(request, pk):
 
 @action(_back)
 def approve(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "approve")
     form = ApproveForm(request.POST, stars=application.ordered_stars,
                        met=application.engine_met())
     if not form.is_valid():
@@ -85,7 +90,7 @@ def approve(request, pk):
 
 @action(_back)
 def reject(request, pk):
-    application = _application(request, pk)
+    application = _application(request, pk, "reject")
     form = RejectForm(request.POST)
     if not form.is_valid():
         raise ValidationError(_("Give the reason for the rejection."))
@@ -101,7 +106,7 @@ def bulk_approve(request):
     the POST from that page (`confirm`) does it."""
     if not services.is_reviewer(request.user):
         raise PermissionDenied(_("Only reviewers approve applications."))
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = integers(request.POST, "ids", min_value=1)
     if not ids:
         raise ValidationError(_("Select the applications to approve."))
     if not request.POST.get("confirm"):
