@@ -492,10 +492,16 @@ def schedule_recompute(village_id: int, month: date) -> None:
 
 
 def recompute_marked(village_id: int, month: date) -> int:
-    """Recompute one village-month and clear the mark it had when it started."""
+    """Recompute one village-month and clear the mark it had when it started; nothing
+    when no mark is left (0)."""
     from villages.models import Village
 
     marked_at = PendingRecompute.objects.read(village_id, month)
+    if marked_at is None:
+        # A recompute that started after the change was committed (its mark is written
+        # in the change's transaction) covered it and cleared the mark: the saves of one
+        # village-month queued while the worker was busy cost one recompute, not one each.
+        return 0
     count = recompute(Village.objects.filter(pk=village_id), month)
     PendingRecompute.objects.clear(village_id, month, marked_at)
     return count

@@ -48,3 +48,11 @@ def test_a_fresh_process_finds_tasks_it_never_imported():
                           env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "true"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "scoring.tasks.recompute_batch"
+
+
+def test_a_task_that_cannot_be_found_is_reported_not_raised(monkeypatch):
+    # A stored change never answers 500 because its task could not be looked up (a
+    # second gunicorn thread raced the first one's import of the tasks modules).
+    from wuxing.celery import app
+    monkeypatch.setattr(app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
+    assert queueing.send("scoring.tasks.no_such_task", 1) is False

@@ -1,5 +1,6 @@
-"""Dashboards follow the assessments: each stored batch refreshes its summaries, and
-every change a town page shows bumps its county's cache version."""
+"""Dashboards follow the assessments: each stored batch refreshes its summaries (which
+bump the versions of the pages whose rows changed, summaries.py); a town's own records
+bump its town's version; names bump every level that shows them (cache.py)."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -24,18 +25,19 @@ def refresh_summaries(sender, village_ids, month, results=None, scope="all", **k
 @receiver(post_save, sender=Pairing, dispatch_uid="dashboards.pairing_saved")
 @receiver(post_delete, sender=Pairing, dispatch_uid="dashboards.pairing_deleted")
 def town_records_changed(sender, instance, **kwargs):
-    cache.bump([instance.village.code])
+    # The ledger and pairings show on their town's page only.
+    cache.bump_scopes([instance.village.code[:cache.TOWN]])
 
 
 @receiver(post_save, sender=PairingActivity, dispatch_uid="dashboards.activity_saved")
 def activity_saved(sender, instance, **kwargs):
-    cache.bump([instance.pairing.village.code])
+    cache.bump_scopes([instance.pairing.village.code[:cache.TOWN]])
 
 
 @receiver(post_save, sender=CountyTarget, dispatch_uid="dashboards.target_saved")
 @receiver(post_delete, sender=CountyTarget, dispatch_uid="dashboards.target_deleted")
 def target_changed(sender, instance, **kwargs):
-    cache.bump([instance.county.code])
+    cache.bump_scopes([instance.county.prefix])  # only the county page shows it
 
 
 @receiver(post_save, sender=Village, dispatch_uid="dashboards.village_saved")

@@ -103,12 +103,30 @@ def _merge(summaries: Iterable[UnitMonthSummary]) -> dict:
     return total
 
 
-def _store_summaries(rows: list[UnitMonthSummary]) -> None:
+SUMMARY_FIELDS = ["depth", "villages", "assessed", "level_counts", "star_counts",
+                  "gap_counts"]
+
+
+def _store_summaries(rows: list[UnitMonthSummary]) -> set[str]:
+    """Store the rows that differ from the stored ones; returns their prefixes, whose
+    pages (and their parents' pages, which list them) must be recomputed."""
+    if not rows:
+        return set()
+    stored = {(prefix, kind): values for prefix, kind, *values in
+              UnitMonthSummary.objects.filter(
+                  month=rows[0].month, prefix__in={r.prefix for r in rows})
+              .values_list("prefix", "kind", *SUMMARY_FIELDS)}
+    changed = [r for r in rows if stored.get((r.prefix, r.kind))
+               != [getattr(r, f) for f in SUMMARY_FIELDS]]
     UnitMonthSummary.objects.bulk_create(
-        rows, batch_size=2000, update_conflicts=True,
-        unique_fields=["prefix", "month", "kind"],
-        update_fields=["depth", "villages", "assessed", "level_counts", "star_counts",
-                       "gap_counts"])
+        changed, batch_size=2000, update_conflicts=True,
+        unique_fields=["prefix", "month", "kind"], update_fields=SUMMARY_FIELDS)
+    return {r.prefix for r in changed}
+
+
+def _pages_of_summaries(prefixes: set[str]) -> set[str]:
+    """A summary shows on its own unit's page and, as a row, on its parent's."""
+    return prefixes | {p[:PARENT_DEPTH[len(p)]] for p in prefixes if len(p) in PARENT_DEPTH}
 
 
 def _prefix_filter(field: str, prefixes: Iterable[str]) -> Q:
@@ -131,8 +149,9 @@ def _village_counts(prefixes: set[str] | None) -> dict[str, int]:
 
 
 def refresh_towns(month: date, prefixes: set[str] | None = None,
-                  stored: list[VillageStatus] | None = None) -> set[str]:
-    """Recount the towns' summaries from status rows (all towns when prefixes is None).
+                  stored: list[VillageStatus] | None = None) -> tuple[set[str], set[str]]:
+    """Recount the towns' summaries from status rows (all towns when prefixes is None);
+    returns the towns counted and the pages to recompute because a summary changed.
 
     `stored`: statuses just stored; when they are every village's of these towns (a bulk
     recompute's batch of whole towns), they are counted as they are, not read back.
@@ -151,8 +170,7 @@ def refresh_towns(month: date, prefixes: set[str] | None = None,
             rows.append(UnitMonthSummary(prefix=town, depth=TOWN, month=month, kind=kind,
                                          villages=villages.get(town, 0),
                                          **_counts(grouped.get((town, kind), []))))
-    _store_summaries(rows)
-    return towns
+    return towns, _pages_of_summaries(_store_summaries(rows))
 
 
 def _status_rows(month: date, prefixes: set[str] | None):
@@ -170,8 +188,10 @@ def _every_village(statuses: list[VillageStatus], villages: dict[str, int]) -> b
         per_town[(town, kind)] == n for town, n in villages.items() for kind in KINDS)
 
 
-def refresh_parents(month: date, child_prefixes: set[str], child_depth: int) -> None:
-    """Sum the children's summaries into their parents, up to the province."""
+def refresh_parents(month: date, child_prefixes: set[str], child_depth: int) -> set[str]:
+    """Sum the children's summaries into their parents, up to the province; returns the
+    pages to recompute because a parent's summary changed."""
+    pages: set[str] = set()
     while child_depth in PARENT_DEPTH:
         depth = PARENT_DEPTH[child_depth]
         parents = {p[:depth] for p in child_prefixes}
@@ -180,10 +200,11 @@ def refresh_parents(month: date, child_prefixes: set[str], child_depth: int) -> 
         grouped: dict[tuple[str, str], list] = defaultdict(list)
         for summary in children:
             grouped[(summary.prefix[:depth], summary.kind)].append(summary)
-        _store_summaries([UnitMonthSummary(prefix=parent, depth=depth, month=month, kind=kind,
-                                           **_merge(rows))
-                          for (parent, kind), rows in grouped.items()])
+        pages |= _pages_of_summaries(_store_summaries(
+            [UnitMonthSummary(prefix=parent, depth=depth, month=month, kind=kind,
+                              **_merge(rows)) for (parent, kind), rows in grouped.items()]))
         child_prefixes, child_depth = parents, depth
+    return pages
 
 
 @transaction.atomic
@@ -195,6 +216,7 @@ def refresh(village_ids: list[int], month: date, results: dict | None = None, *,
     spares reading the stored results back. `units=False` stops at the villages' towns:
     a bulk recompute refreshes the units above them once, at its end (`refresh_units`),
     since workers running side by side would race on the same county's sums.
+    Only the pages whose rows changed are bumped (cache.py).
     """
     if results is not None:
         codes = dict(Village.objects.filter(pk__in=village_ids).values_list("pk", "code"))
@@ -203,15 +225,34 @@ def refresh(village_ids: list[int], month: date, results: dict | None = None, *,
     else:
         statuses = [status_from(*row) for row in _assessment_rows(
             Assessment.objects.filter(village_id__in=village_ids, month=month))]
+    pages = _changed_status_pages(village_ids, month, statuses)
     store_statuses(statuses)
     towns = {s.code[:TOWN] for s in statuses}
     if towns:
         if units:
-            refresh_towns(month, towns | _towns_without_summary(towns, month))
-            refresh_parents(month, towns, TOWN)
+            pages |= refresh_towns(month, towns | _towns_without_summary(towns, month))[1]
+            pages |= refresh_parents(month, towns, TOWN)
         else:
-            refresh_towns(month, towns, stored=statuses)
-        _bump_now_and_on_commit(towns)
+            pages |= refresh_towns(month, towns, stored=statuses)[1]
+    _bump_now_and_on_commit(pages)
+
+
+def _changed_status_pages(village_ids: list[int], month: date,
+                          statuses: list[VillageStatus]) -> set[str]:
+    """The towns whose village rows change, and the county pools (pairing suggestions)
+    where a village's level or stars change; read before the new statuses are stored."""
+    before = {(village_id, kind): values for village_id, kind, *values in
+              VillageStatus.objects.filter(village_id__in=village_ids, month=month)
+              .values_list("village_id", "kind", *STATUS_FIELDS)}
+    pages = set()
+    for status in statuses:
+        old = before.get((status.village_id, status.kind))
+        new = [getattr(status, f) for f in STATUS_FIELDS]
+        if old != new:
+            pages.add(status.code[:TOWN])
+            if old is None or old[1:3] != new[1:3]:  # level, stars
+                pages.add(cache.pool(status.code))
+    return pages
 
 
 @transaction.atomic
@@ -220,18 +261,26 @@ def refresh_units(village_ids: list[int], month: date) -> None:
     towns = {code[:TOWN] for code in Village.objects.filter(pk__in=village_ids)
              .values_list("code", flat=True)}
     if towns:
+        pages: set[str] = set()
         missing = _towns_without_summary(towns, month)
         if missing:
-            refresh_towns(month, missing)
-        refresh_parents(month, towns | missing, TOWN)
-        _bump_now_and_on_commit(towns)
+            pages |= refresh_towns(month, missing)[1]
+        pages |= refresh_parents(month, towns | missing, TOWN)
+        if len(village_ids) > 1:
+            # A bulk recompute (a rule set published, a month closed, the command) may
+            # change what the pages show beside the rows compared here, such as the
+            # rule set's indicator names: every page of its towns and above, once.
+            pages |= {t[:n] for t in towns for n in (TOWN, COUNTY, CITY, PROVINCE)}
+            pages |= {cache.pool(t) for t in towns}
+        _bump_now_and_on_commit(pages)
 
 
-def _bump_now_and_on_commit(towns: set[str]) -> None:
+def _bump_now_and_on_commit(scopes: set[str]) -> None:
     # Now for readers in this transaction; again after commit, so that a page computed
     # by another request from the not yet committed state is never served afterwards.
-    cache.bump(towns)
-    transaction.on_commit(lambda: cache.bump(towns))
+    if scopes:
+        cache.bump_scopes(scopes)
+        transaction.on_commit(lambda: cache.bump_scopes(scopes))
 
 
 def _towns_without_summary(towns: set[str], month: date) -> set[str]:
@@ -262,7 +311,9 @@ def rebuild(month: date | None = None) -> int:
                     store_statuses(batch)
                     batch = []
             store_statuses(batch)
-            towns = refresh_towns(current)
+            towns = refresh_towns(current)[0]
             refresh_parents(current, towns, TOWN)
-            _bump_now_and_on_commit(towns)
+            # Everything was rebuilt: every page of every level, and the pools.
+            scopes = {t[:n] for t in towns for n in (TOWN, COUNTY, CITY, PROVINCE)}
+            _bump_now_and_on_commit(scopes | {cache.pool(t) for t in towns})
     return len(months)

@@ -18,7 +18,7 @@ from wuxing.accounts.models import AuditEvent, AuditKind
 
 from . import bulletin as bulletins
 from . import present
-from .cache import cached
+from .cache import cached, pool
 from .cards import month_deadlines, star_card
 from .export import workbook
 from .forms import ActivityForm, PairingForm, PointsForm
@@ -64,7 +64,7 @@ def town_dashboard(request, code):
     town = _town(request.user, code)
     month, kind = month_param(request.GET), _kind(request)
     can_manage = can(request.user, "manage_town_records", town.code)
-    page = cached("town", town.code, town.code[:6],
+    page = cached("town", town.code, (town.prefix, pool(town.code)),
                   lambda: present.town_sections(town, month, kind, can_manage),
                   month, kind, can_manage, get_language())
     return render(request, "dashboards/town.html", {
@@ -81,7 +81,7 @@ def unit_dashboard(request, code):
     return render(request, "dashboards/unit.html", {
         "unit": unit, "todo": todo.for_user(request.user)
         if todo.is_home_of(request.user, unit.prefix) else None,
-        "page": cached("unit", unit.code, unit.prefix[:6],
+        "page": cached("unit", unit.code, unit.prefix,
                        lambda: present.overview_sections(unit, month, kind),
                        month, kind, get_language())})
 

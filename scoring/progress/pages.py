@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,6 +74,7 @@ class Row:
     # (status, month) of the latest entry of the cadence period (completeness.reported):
     # an annual figure entered in March reports December too.
     reported: tuple[str, date] | None = None
+    urls: dict[str, str] = field(default_factory=dict)  # the row's actions (`row_urls`)
 
     @property
     def version(self) -> int:
@@ -137,15 +140,31 @@ class Row:
         return "、".join(parts)
 
 
-def load_rows(village, month: date, indicators: list[Indicator]) -> list[Row]:
-    """One row per indicator with entry, previous value, evidence and history."""
-    entries = {e.indicator_id: e for e in Entry.objects.filter(
-        village=village, month=month).select_related("entered_by", "changed_by")}
+ROW_ACTIONS = ("save", "carry", "add_evidence")
+_MARK = "0CODE0"
+
+
+def row_urls(village, month: date) -> Callable[[str], dict[str, str]]:
+    """Indicator code -> the URLs of its row's actions, each pattern reversed once per
+    page: six `{% url %}` tags per row were a tenth of the month page's time."""
+    patterns = {name: reverse(f"progress:{name}", args=[village.code, f"{month:%Y-%m}", _MARK])
+                for name in ROW_ACTIONS}
+    return lambda code: {name: p.replace(_MARK, code) for name, p in patterns.items()}
+
+
+def load_rows(village, month: date, indicators: list[Indicator],
+              entries: dict[int, Entry] | None = None) -> list[Row]:
+    """One row per indicator with entry, previous value, evidence and history;
+    `entries` (indicator id -> entry): the month's entries if the caller holds them."""
+    if entries is None:
+        entries = {e.indicator_id: e for e in Entry.objects.filter(
+            village=village, month=month).select_related("entered_by", "changed_by")}
     previous = workflow.previous_values(village, indicators, month)
     reported = completeness.reported([village.pk], indicators, month)
+    urls = row_urls(village, month)
     rows = [Row(i, entries.get(i.pk), previous.get(i.pk),
                 completeness.is_due(i.cadence, month), threshold_hint(i),
-                reported=reported.get((village.pk, i.pk)))
+                reported=reported.get((village.pk, i.pk)), urls=urls(i.code))
             for i in indicators]
     by_entry = {r.entry.pk: r for r in rows if r.entry}
     if by_entry:
@@ -211,16 +230,21 @@ class MonthPage:
                    if r.entry and r.entry.status in (EntryStatus.DRAFT, EntryStatus.RETURNED))
 
 
-def month_page(user, village, month: date, *, only: Indicator | None = None) -> MonthPage:
-    """The page's data; `only`: just that indicator's row (the htmx answer to a save)."""
+def month_page(user, village, month: date, *, only: Indicator | None = None,
+               saved: Entry | None = None,
+               period: periods.PeriodState | None = None) -> MonthPage:
+    """The page's data; `only`: just that indicator's row (the htmx answer to a save),
+    `saved` its entry as just stored and `period` the state the save read, so that the
+    answer reads neither again."""
     ruleset = only.ruleset if only else services.ruleset_for(village.code, month.year)
     indicators = ([only] if only else indicators_of(ruleset)) if ruleset else []
-    rows = load_rows(village, month, indicators)
+    rows = load_rows(village, month, indicators,
+                     {saved.indicator_id: saved} if only and saved else None)
     tabs = [(code, StarCode(code).label, [r for r in rows if r.indicator.star_id == code])
             for code in STAR_ORDER]
     return MonthPage(
         village=village, month=month, ruleset=ruleset, tabs=[t for t in tabs if t[2]],
-        period=period_state(village, month),
+        period=period or period_state(village, month),
         preview=preview_of(village, month, ruleset),
         names={i.code: i.name for i in indicators},
         returned=[r for r in rows if r.entry and r.entry.status == EntryStatus.RETURNED],

@@ -67,15 +67,18 @@ def preview(request, code, month):
         result, services.ruleset_for(village.code, month.year)))
 
 
-def _respond(request, village, month, indicator, *, error=None, typed=None, ok=None):
-    """The refreshed indicator (and star preview) for htmx; a redirect otherwise."""
+def _respond(request, village, month, indicator, *, error=None, typed=None, ok=None,
+             saved=None, period=None):
+    """The refreshed indicator (and star preview) for htmx; a redirect otherwise.
+    `saved` and `period`: the entry and period state the action has just read."""
     if not request.htmx:
         if error:
             messages.error(request, error)
         elif ok:
             messages.success(request, ok)
         return _month_redirect(village, month, indicator.star_id)
-    page = pages.month_page(request.user, village, month, only=indicator)
+    page = pages.month_page(request.user, village, month, only=indicator, saved=saved,
+                            period=period)
     row = page.tabs[0][2][0]
     template = "progress/_cell.html" if request.POST.get("grid") else "progress/_row.html"
     return render(request, template, {
@@ -94,11 +97,15 @@ def save(request, code, month, indicator):
     village = _village(request, code, "enter_progress")
     indicator = _indicator(village, month, indicator)
     raw = request.POST.get("value", "")
+    period = pages.period_state(village, month)  # read once: checked, then shown
     try:
-        workflow.save_value(request.user, village, indicator, month, raw, _version(request))
+        saved = workflow.save_value(request.user, village, indicator, month, raw,
+                                    _version(request), period=period)
     except (ValidationError, *REFUSALS) as exc:
-        return _respond(request, village, month, indicator, error=_message(exc), typed=raw)
-    return _respond(request, village, month, indicator, ok=_("Saved."))
+        return _respond(request, village, month, indicator, error=_message(exc), typed=raw,
+                        period=period)
+    return _respond(request, village, month, indicator, ok=_("Saved."), saved=saved.entry,
+                    period=period)
 
 
 @require_POST

@@ -72,13 +72,17 @@ def _locked_entry(village: Village, indicator: Indicator, month: date) -> Entry 
 
 
 def save_value(user, village: Village, indicator: Indicator, month: date, raw,
-               version: int, *, carried: bool = False, value=None) -> Saved:
-    """Store a typed value (or `value`, already parsed) as a draft of the village-month."""
+               version: int, *, carried: bool = False, value=None,
+               period: periods.PeriodState | None = None) -> Saved:
+    """Store a typed value (or `value`, already parsed) as a draft of the village-month.
+
+    `period`: the village-month's state if the caller has read it already (the save view
+    shows it again in its answer)."""
     require(user, "enter_progress", village.code)
     month = engine.month_start(month)
     if value is None:
         value = values.parse(indicator, raw)
-    periods.require_open(village, month)
+    (period or periods.PeriodState(village, month)).require_open()
     try:
         with transaction.atomic():
             entry = _locked_entry(village, indicator, month)

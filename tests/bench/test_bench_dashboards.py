@@ -8,19 +8,15 @@ Figures go to docs/PERFORMANCE.md under "## Dashboards".
 import http.client
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from tests.bench.figures import write_section
+from tests.bench.servers import gunicorn, session_cookie
 from tests.conftest import need_service
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -35,12 +31,6 @@ GAP_CODES = {"branch": ["meetings_held", "member_points_rate"],
              "safety": ["legal_publicity", "dispute_resolution_rate"],
              "civility": ["village_rules", "cultural_events"]}
 BIG_COUNTY = "410102"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _load_province(month):
@@ -99,38 +89,6 @@ def _load_province(month):
     return len(villages), time.perf_counter() - started
 
 
-def _session_cookie(user) -> str:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
-
-
-def _start_gunicorn(port: int, log) -> subprocess.Popen:
-    db = settings.DATABASES["default"]
-    # the same secret key: the sessions created here carry hashes made with it
-    env = {**os.environ, "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-           "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-           "DJANGO_SETTINGS_MODULE": "tests.bench.bench_settings",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wuxing.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", "4", "--threads", "2", "--log-level", "warning"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
 def _measure(port: int, path: str, cookie: str) -> dict:
     def one(_n):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -175,20 +133,9 @@ def test_dashboards_meet_their_latency_budgets_on_the_full_province():
         "province overview": ("/dashboards/unit/410000000000/", admin),
     }
     load_before = os.getloadavg()
-    port = _free_port()
-    with open(Path(settings.BASE_DIR) / ".bench-gunicorn.log", "w") as log:
-        server = _start_gunicorn(port, log)
-        try:
-            results = {name: _measure(port, path, _session_cookie(user))
-                       for name, (path, user) in pages.items()}
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        connection.close()
+    with gunicorn() as server:
+        results = {name: _measure(server.port, path, session_cookie(user))
+                   for name, (path, user) in pages.items()}
     lines = [
         "Command: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> make bench` "
         "(tests/bench/test_bench_dashboards.py).",
@@ -200,8 +147,9 @@ def test_dashboards_meet_their_latency_budgets_on_the_full_province():
         f"month; loading took {load_s:.0f} s, of which `rebuild_summaries` {rebuild_s:.1f} s.",
         f"Machine: {os.cpu_count()} cores shared with other work; load average "
         f"{load_before[0]:.1f} when the measurement started, {os.getloadavg()[0]:.1f} at "
-        "its end. Town and overview pages cache their rendered sections per county "
-        "version, month, kind and language (scoring/dashboards/cache.py, present.py); the "
+        "its end. Town and overview pages cache their rendered sections per unit "
+        "version (a town page also per its county's pairing pool), month, kind and "
+        "language (scoring/dashboards/cache.py, present.py); the "
         "first request after a change computes them, the measured requests are warm.",
         "",
         "| Page | p50 ms | p95 ms | max ms | req/s | budget p95 |",

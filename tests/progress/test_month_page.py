@@ -117,3 +117,48 @@ def test_the_month_page_query_count_does_not_grow_with_entries(client, official_
         factories.enter(village_a, ruleset, code, MAY.replace(month=4), value)
     assert _page_queries(client, official_a, village_a) == few
     assert few <= 20
+
+
+# Session, user, roles, village, rule set, indicators, the month's entries, earlier
+# values, reported periods, period setting, reopen, evidence counts and entries of the
+# preview, working groups; with entries, their evidence, history and evidence history.
+MONTH_PAGE_QUERIES = 17
+# Session, user, roles, village, rule set, indicator, period setting, reopen (read once
+# for the check and the answer), the locked entry, its update and history row, later
+# stored months and the durable recompute mark, then for the answer: earlier value,
+# reported period, evidence, the entry's and its evidence's history, the preview's
+# evidence counts and entries, working groups; two savepoints. The entry is not read again.
+SAVE_QUERIES = 23
+
+
+def _save_queries(client, village, code, value, version) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(_url("save", village, code),
+                               {"value": value, "version": str(version)}, **HX)
+    assert response.status_code == 200 and "已保存" in response.content.decode()
+    return len(queries), len(response.templates)
+
+
+def test_the_month_page_costs_a_fixed_number_of_queries(client, official_a, village_a,
+                                                        ruleset, in_may):
+    factories.enter(village_a, ruleset, "trees_planted", MAY, 3, status="draft")
+    assert _page_queries(client, official_a, village_a) == MONTH_PAGE_QUERIES
+    for code, value in (("member_points_rate", 90), ("garbage_cleanup", True),
+                        ("legal_publicity", 1), ("meetings_held", True)):
+        factories.enter(village_a, ruleset, code, MAY, value, status="draft")
+    assert _page_queries(client, official_a, village_a) == MONTH_PAGE_QUERIES
+
+
+def test_an_entry_save_costs_a_fixed_number_of_queries_and_templates(
+        client, official_a, village_a, ruleset, in_may):
+    client.force_login(official_a)
+    client.post(_url("save", village_a, "member_points_rate"), {"value": "90", "version": "0"},
+                **HX)
+    few = _save_queries(client, village_a, "member_points_rate", "91", 1)
+    for code, value in (("garbage_cleanup", True), ("legal_publicity", 1),
+                        ("meetings_held", True), ("trees_planted", 4)):
+        factories.enter(village_a, ruleset, code, MAY, value, status="draft")
+        factories.enter(village_a, ruleset, code, MAY.replace(month=4), value)
+    many = _save_queries(client, village_a, "member_points_rate", "92", 2)
+    assert few == many
+    assert few[0] == SAVE_QUERIES

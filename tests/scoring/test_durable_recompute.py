@@ -101,3 +101,19 @@ def test_an_eager_task_error_is_not_hidden(village_a, monkeypatch):
     monkeypatch.setattr(recompute_village_month, "delay", broken)
     with pytest.raises(RuntimeError):
         services._QueuedRecompute(village_a.pk, MAY)()
+
+
+def test_tasks_queued_behind_a_recompute_that_covered_them_do_nothing(
+        village_a, ruleset, broker_down, monkeypatch, django_capture_on_commit_callbacks):
+    # three entries of one village-month saved while their tasks wait in the queue
+    for code, value in (("criminal_cases", 0), ("members_recruited", 1),
+                        ("trees_planted", 4)):
+        with django_capture_on_commit_callbacks(execute=True):
+            enter(village_a, ruleset, code, MAY, value)
+    monkeypatch.undo()
+    assert services.recompute_marked(village_a.pk, MAY) > 0  # the first covers all three
+    assert not PendingRecompute.objects.filter(village=village_a, month=MAY).exists()
+    stored = _official(village_a, MAY).computed_at
+    assert services.recompute_marked(village_a.pk, MAY) == 0
+    assert services.recompute_marked(village_a.pk, MAY) == 0
+    assert _official(village_a, MAY).computed_at == stored
