@@ -254,7 +254,7 @@ CASES: list[Case] = [
     Case("progress:evidence_file", evidence_pk),
     Case("progress:evidence_thumbnail", evidence_pk),
     Case("progress:remove_evidence", evidence_pk, method="post", write=True, ok=(302,),
-         owner="secretary_a"),
+         owner="secretary_a", action="add_evidence"),
     Case("progress:grid", group_month),
     Case("progress:completeness", town_month),
     Case("progress:sheet_download", town_month),
@@ -324,7 +324,8 @@ def town_run(request) -> dict:
 
 
 CASES += [
-    Case("rulesets:recompute", town_code, method="post", ok=(302,), **_COUNTY),
+    Case("rulesets:recompute", town_code, method="post", ok=(302,), **_COUNTY,
+         action="recompute", above_village=True),
     Case("rulesets:run", town_run),
 ]
 
@@ -394,7 +395,7 @@ CASES += [
     # The public 公示 board: no login; anyone objects, a logged-in observer does not act.
     Case("reviews:public_notice", _public_board, scoped=False, anonymous=True),
     Case("reviews:public_object", _public_application, method="post", scoped=False,
-         anonymous=True, write=True, ok=(302,),
+         anonymous=True, write=True, ok=(302,), action="file_objection",
          data=lambda r: {"name": "张三", "contact": "13800000000", "star": "",
                          "text": "分红名单未张贴"}),
 ]
@@ -416,8 +417,9 @@ _ADMIN = {"owner": "admin_user", "write": True, "scoped": False,
           "forbidden_to": ("official_a", "leader_a", "reviewer_a")}
 
 CASES += [
-    Case("accounts:locks", **_ADMIN),
-    Case("accounts:unlock", method="post", data=_locked_account, ok=(302,), **_ADMIN),
+    Case("accounts:locks", **_ADMIN, action="unlock_logins"),
+    Case("accounts:unlock", method="post", data=_locked_account, ok=(302,), **_ADMIN,
+         action="unlock_logins"),
 ]
 
 
@@ -428,8 +430,8 @@ _AUDIT = {"owner": "reviewer_a", "write": True, "scoped": False,
           "forbidden_to": ("official_a", "leader_a", "secretary_a")}
 
 CASES += [
-    Case("ops:audit", **_AUDIT),
-    Case("ops:audit_export", **_AUDIT),
+    Case("ops:audit", **_AUDIT, action="view_audit"),
+    Case("ops:audit_export", **_AUDIT, action="view_audit"),
 ]
 # The health endpoint answers without a login (tests/ops/test_health.py).
 OUTSIDE_MATRIX = OUTSIDE_MATRIX | {"health"}

@@ -1,5 +1,6 @@
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -28,8 +29,11 @@ def prefix_argument(code: str | None) -> str:
 
 
 def embedded() -> bool:
-    """No Redis broker or SQLite: the batches run here, one after another."""
-    return not settings.REDIS_URL or connection.vendor == "sqlite"
+    """The batches run here, one after another: no Redis broker, SQLite, tasks run
+    in-process anyway (eager), or inside a transaction whose commit would come only after
+    the command (no worker could see the run before)."""
+    return (not settings.REDIS_URL or connection.vendor == "sqlite"
+            or current_app.conf.task_always_eager or connection.in_atomic_block)
 
 
 class Command(BaseCommand):
@@ -70,11 +74,19 @@ class Command(BaseCommand):
         self._conclude(run)
 
     def _wait(self, run, show) -> None:
+        started, warned = time.monotonic(), False
         while True:
             run.refresh_from_db()
-            show(runs.progress(run))
+            progress = runs.progress(run)
+            show(progress)
             if run.is_finished:
                 return
+            if not warned and progress.counts.pending == progress.counts.total \
+                    and time.monotonic() - started > 60:
+                warned = True
+                self.stderr.write(_("No worker has taken a batch for a minute: is "
+                                    "`celery -A wuxing worker` running? (Ctrl-C leaves the "
+                                    "run queued.)"))
             time.sleep(0.5)
 
     def _conclude(self, run) -> None:
