@@ -82,6 +82,10 @@ def test_no_page_grows_its_query_count_with_villages(client, town_a, ruleset):
     assert few["town"][1] < few["town"][0] and few["county"][1] < few["county"][0]
 
 
+def _cursorless(sql: str) -> str:
+    return re.sub(r"_django_curs_\d+_\w+", "_django_curs", sql)
+
+
 @time_machine.travel("2026-11-20 10:00 +0800", tick=False)
 def test_cached_dashboards_query_only_the_session_the_user_and_the_unit(client, leader_a,
                                                                         town_a, ruleset):
@@ -100,8 +104,9 @@ def test_cached_dashboards_query_only_the_session_the_user_and_the_unit(client, 
         scopes_of(fresh)
         with CaptureQueriesContext(connection) as own_work:
             todo.for_user(fresh)
-        page = [q["sql"] for q in queries]
-        for sql in (q["sql"] for q in own_work):
+        # PostgreSQL names each server-side cursor (QuerySet.iterator) anew.
+        page = [_cursorless(q["sql"]) for q in queries]
+        for sql in (_cursorless(q["sql"]) for q in own_work):
             page.remove(sql)
         tables = {table for sql in page for table in re.findall(r'FROM "(\w+)"', sql)}
         assert tables == {"django_session", "accounts_user", "accounts_membership",
