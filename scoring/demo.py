@@ -277,16 +277,11 @@ def photo_files(count: int = 6) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _pdf_bytes(title: str) -> bytes:
-    text = f"BT /F1 12 Tf 20 60 Td ({title}) Tj ET".encode("latin-1", "replace")
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+def pdf_file(*objects: bytes, header: bytes = b"%PDF-1.4\n") -> bytes:
+    """A minimal PDF of the given objects, numbered from 1 (1 is the catalog), with its
+    cross-reference table (the upload tests build hostile ones the same way)."""
     out, offsets = io.BytesIO(), []
-    out.write(b"%PDF-1.4\n")
+    out.write(header)
     for n, body in enumerate(objects, 1):
         offsets.append(out.tell())
         out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
@@ -297,6 +292,17 @@ def _pdf_bytes(title: str) -> bytes:
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
               % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def _pdf_bytes(title: str) -> bytes:
+    text = f"BT /F1 12 Tf 20 60 Td ({title}) Tj ET".encode("latin-1", "replace")
+    return pdf_file(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
 
 
 def _taken_at(entry: Entry, n: int, now: datetime) -> datetime:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 from PIL import Image, PngImagePlugin
 
+from scoring.demo import pdf_file
 from scoring.progress.models import Evidence, PendingSheet
 from tests import factories
 from tests.progress.conftest import MAY
@@ -280,18 +281,7 @@ def test_the_checker_counts_inflated_bytes_not_the_declared_sizes():
 
 def pdf(*objects: bytes, header: bytes = b"%PDF-1.7\n") -> bytes:
     """A small PDF with the given objects numbered from 1 (1 is the catalog)."""
-    out, offsets = io.BytesIO(), []
-    out.write(header)
-    for n, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, xref))
-    return out.getvalue()
+    return pdf_file(*objects, header=header)
 
 
 PAGES = (b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
